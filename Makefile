@@ -1,0 +1,34 @@
+# Two commands from a fresh clone:  `make app`  and  `make test`  (see README).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: app test test-browser test-fuzz bench data lint
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+app: $(STAMP)          ## set up, then start the app on the default data (NHS Nene CCG 2014/15)
+	$(BIN)/streamlit run app.py
+
+test: $(STAMP)         ## set up, then run the whole test suite (all but the real-browser test)
+	$(BIN)/pytest -m "not browser" -n 2
+
+test-browser: $(STAMP) ## the real-browser test: Playwright driving /usr/bin/chromium
+	$(BIN)/pytest -m browser
+
+test-fuzz: $(STAMP)    ## long fuzzing profile (10,000+ cases)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -p no:cacheprovider
+
+bench: $(STAMP)        ## print the benchmark tables
+	$(BIN)/python benchmarks/run_all.py
+
+data: $(STAMP)         ## rebuild data/ from ../shared/data
+	$(BIN)/python scripts/build_data.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .

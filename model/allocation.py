@@ -1,0 +1,103 @@
+"""Sharing a commissioner's pot between its practices (DESIGN §4 steps 5–6).
+
+Shares blend the bases (list size, patients 75+, weighted list) by the scenario weights. Floors and
+caps are applied by finding one scale factor per commissioner-year, so that every practice gets
+``clip(factor × share, floor, cap)`` and the allocations still add up to the money available.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .money import Groups
+
+BASES = ("list_size", "over75", "weighted_list")
+
+
+def shares(bases: dict[str, np.ndarray], weights: dict[str, float], participating: np.ndarray,
+           commissioners: Groups, retain: bool) -> np.ndarray:
+    """Each practice's share of its commissioner's pot, (T, N), summing to at most 1 per group.
+
+    ``s_i = Σ_b w_b·x_ib / Σ_j x_jb``. With ``redistribute`` the denominators run over participating
+    practices only, so their shares add up to 1; with ``retain`` they run over every practice and the
+    non-participants' shares (set to 0 here) stay with the commissioner. A basis whose total is 0 in a
+    commissioner gives nobody anything (its part of the pot is retained).
+
+    >>> g = Groups(np.array([0, 0]), 1)
+    >>> shares({"list_size": np.array([[100., 300.]])}, {"list_size": 1.0}, np.array([True, True]), g, False)
+    array([[0.25, 0.75]])
+    """
+    part = participating.astype(float)[None, :]
+    total = None
+    for b, w in weights.items():
+        if w == 0:
+            continue
+        x = np.atleast_2d(bases[b]).astype(float)
+        counted = x if retain else x * part
+        denom = commissioners.take(commissioners.sum(counted))
+        s = w * np.divide(x * part, denom, out=np.zeros_like(x), where=denom > 0)
+        total = s if total is None else total + s
+    if total is None:
+        raise ValueError("the distribution weights are all zero")
+    return total
+
+
+def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndarray,
+         floor: np.ndarray | float = 0.0, cap: np.ndarray | float | None = None,
+         iterations: int = 80) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Allocate `money` (T, n) over eligible rows in proportion to `share`, within floor and cap.
+
+    Returns the allocation (T, N) in the units of `money` and flags per group (T, n):
+    ``floors_unaffordable`` (floors cost more than the money: floors scaled down pro rata) and
+    ``caps_bind_all`` (everyone at cap: the rest is left unallocated).
+
+    Without floor or cap this is simply ``money × share / Σ share``. Otherwise it finds the factor λ
+    with ``Σ clip(λ·share, floor, cap) = money`` by bisection (the sum is monotone in λ), then makes it
+    exact on the final set of floored/capped rows.
+
+    >>> g = Groups(np.array([0, 0, 0]), 1)
+    >>> a, _ = fill(np.array([[0.1, 0.3, 0.6]]), np.array([[1000.0]]), g, np.array([True] * 3), floor=200.0)
+    >>> a.round(2)
+    array([[200.  , 266.67, 533.33]])
+    """
+    share = np.atleast_2d(share) * eligible[None, :]
+    money = np.atleast_2d(money).astype(float)
+    t, _ = share.shape
+    elig = np.broadcast_to(eligible[None, :], share.shape)
+    f = np.broadcast_to(np.asarray(floor, dtype=float), share.shape[1:])[None, :] * elig
+    c = (np.full(share.shape, np.inf) if cap is None else
+         np.where(elig, np.broadcast_to(np.asarray(cap, dtype=float), share.shape[1:])[None, :], 0.0))
+    flags = {"floors_unaffordable": np.zeros(money.shape, bool), "caps_bind_all": np.zeros(money.shape, bool)}
+    ssum = groups.sum(share)
+    if not np.any(f > 0) and cap is None:
+        return share * groups.take(np.divide(money, ssum, out=np.zeros_like(money), where=ssum > 0)), flags
+
+    fsum, csum = groups.sum(f), groups.sum(np.where(np.isinf(c), 0.0, c))
+    has_inf_cap = groups.sum(np.isinf(c) & elig) > 0
+    flags["floors_unaffordable"] = (fsum >= money) & (fsum > 0)
+    flags["caps_bind_all"] = ~has_inf_cap & (csum <= money)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ceiling = np.where(share > 0, np.where(np.isinf(c), (f + groups.take(money)) / share, c / share), 0.0)
+    lo = np.zeros_like(money)
+    hi = groups.max(ceiling) + 1.0
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        got = groups.sum(np.clip(groups.take(mid) * share, f, c))
+        below = got < money
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    lam = groups.take(hi)
+    floored = lam * share <= f
+    capped = (lam * share >= c) & ~floored
+    free = elig & ~floored & ~capped
+    fixed = groups.sum(np.where(floored, f, 0.0) + np.where(capped, c, 0.0))
+    free_share = groups.sum(np.where(free, share, 0.0))
+    exact = np.divide(money - fixed, free_share, out=np.zeros_like(money), where=free_share > 0)
+    lam = np.where(groups.take(free_share > 0), groups.take(exact), lam)
+    alloc = np.where(elig, np.clip(lam * share, f, c), 0.0)
+
+    pro_rata_floor = f * groups.take(np.divide(money, fsum, out=np.zeros_like(money), where=fsum > 0))
+    alloc = np.where(groups.take(flags["floors_unaffordable"]), pro_rata_floor, alloc)
+    alloc = np.where(groups.take(flags["caps_bind_all"]), np.where(elig, c, 0.0), alloc)
+    return alloc, flags

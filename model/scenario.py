@@ -1,0 +1,452 @@
+"""The scenario: every assumption of a run, typed, validated and documented.
+
+One schema serves the YAML files in ``scenarios/``, the app's widgets and the CLI. Key names
+are a contract (DESIGN §3). Every field carries a unit, a one-line description and, for a
+default number, its source (or "illustrative"). Unknown keys are refused, naming the key.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+GUIDANCE = "NHS England 2014/15 planning guidance para 36"
+MAX_SCENARIO_BYTES = 256 * 1024
+MAX_SCENARIO_DEPTH = 8
+
+
+def meta(unit: str, description: str, source: str | None = None, **kw: Any) -> Any:
+    """A pydantic Field carrying unit, description and source for the docs, app and workbook."""
+    extra = {"unit": unit}
+    if source:
+        extra["source"] = source
+    return Field(description=description, json_schema_extra=extra, **kw)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Pot(_Strict):
+    """How big the practice pot is: £ per registered patient or £ per patient aged 75+."""
+
+    rate_per_head: float | None = meta(
+        "£ per registered patient per year",
+        "Pot per registered patient ('around £5 per head of population for each practice').",
+        GUIDANCE, default=None, ge=0, le=1000)
+    rate_per_over75: float | None = meta(
+        "£ per patient aged 75+ per year",
+        "Alternative: pot per registered patient aged 75+ ('broadly equates to £50').",
+        GUIDANCE, default=None, ge=0, le=10000)
+    uplift_pct: float = meta("% per year", "Annual uplift applied to the rate.", "illustrative",
+                             default=0.0, ge=-50, le=50)
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> "Pot":
+        if self.rate_per_head is not None and self.rate_per_over75 is not None:
+            raise ValueError("give exactly one of pot.rate_per_head and pot.rate_per_over75, not both")
+        if self.rate_per_head is None and self.rate_per_over75 is None:
+            object.__setattr__(self, "rate_per_head", 5.0)
+        return self
+
+    @property
+    def basis(self) -> Literal["list_size", "over75"]:
+        """The population the rate is applied to."""
+        return "over75" if self.rate_per_over75 is not None else "list_size"
+
+    @property
+    def rate(self) -> float:
+        return float(self.rate_per_over75 if self.rate_per_over75 is not None else self.rate_per_head)
+
+
+class Weights(_Strict):
+    """Shares of the pot by basis; bases left out weigh 0; they must sum to 1."""
+
+    list_size: float = meta("share (0–1)", "Weight on registered list size.", default=0.0, ge=0, le=1)
+    over75: float = meta("share (0–1)", "Weight on patients aged 75+.", default=0.0, ge=0, le=1)
+    weighted_list: float = meta("share (0–1)", "Weight on the Carr-Hill weighted list.", default=0.0,
+                                ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> "Weights":
+        total = self.list_size + self.over75 + self.weighted_list
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise ValueError(f"the weights must add up to 1 (they add up to {total:g})")
+        return self
+
+
+class Distribution(_Strict):
+    """How the pot is shared between practices."""
+
+    weights: Weights = meta("shares", "Shares of the pot by basis (list_size, over75, weighted_list).",
+                            GUIDANCE + " (per head of population)",
+                            default_factory=lambda: Weights(list_size=1.0))
+    floor: float = meta("£ per practice per year", "Minimum paid to each participating practice.",
+                        "illustrative", default=0.0, ge=0, le=10_000_000)
+    cap: float | None = meta("£ per practice per year", "Maximum paid to one practice, or none.",
+                             "illustrative", default=None, gt=0, le=100_000_000)
+    non_participants: Literal["redistribute", "retain"] = meta(
+        "choice", "What happens to the share of practices not taking part: shared among the others "
+        "(redistribute) or kept by the commissioner (retain).", default="redistribute")
+    level: Literal["practice", "locality"] = meta(
+        "choice", "Who is paid: each practice, or its locality/federation (pooled shares).",
+        default="practice")
+
+    @model_validator(mode="after")
+    def _floor_below_cap(self) -> "Distribution":
+        if self.cap is not None and self.floor > self.cap:
+            raise ValueError(f"distribution.floor (£{self.floor:,.2f}) is above distribution.cap "
+                             f"(£{self.cap:,.2f})")
+        return self
+
+
+class Funding(_Strict):
+    """Whether the money is recurrent, for a fixed number of years, or conditional on a review."""
+
+    type: Literal["recurrent", "non_recurrent", "conditional"] = meta(
+        "choice", "recurrent: every year; non_recurrent: the first `years` years; conditional: until "
+        "`review_year`, then only if the admissions reduction reaches the target.",
+        "2014/15 planning guidance para 37", default="recurrent")
+    years: int = meta("years", "Years paid when non_recurrent.", "illustrative", default=1, ge=1, le=20)
+    review_year: int = meta("year index (0 = first year)",
+                            "First year that depends on the review when conditional.",
+                            "illustrative", default=1, ge=0, le=20)
+    required_reduction_pct: float = meta(
+        "% of emergency admissions of patients 75+", "Reduction the review asks for.",
+        "illustrative", default=0.0, ge=0, le=100)
+
+
+class Growth(_Strict):
+    """Population growth applied year on year."""
+
+    list_size_pct: float = meta("% per year", "Growth of registered lists (and weighted lists).",
+                                "illustrative", default=0.0, ge=-50, le=50)
+    over75_pct: float = meta("% per year", "Growth of patients aged 75+.", "illustrative",
+                             default=0.0, ge=-50, le=50)
+
+
+class Keep(_Strict):
+    action: Literal["keep"] = meta("choice", "The scheme carries on unchanged.")
+
+
+class Decommission(_Strict):
+    action: Literal["decommission"] = meta("choice", "Stop paying the scheme.")
+    fraction: float = meta("share (0–1)", "Share of each practice's scheme income removed.",
+                           default=1.0, ge=0, le=1)
+    from_year: int = meta("year index (0 = first year)", "First year without the money.", default=0,
+                          ge=0, le=20)
+
+
+class ExtendToAll(_Strict):
+    action: Literal["extend_to_all"] = meta(
+        "choice", "Offer the scheme to every practice: those without it are paid the holders' "
+        "average £ per head.")
+    from_year: int = meta("year index (0 = first year)", "First year of the offer.", default=0, ge=0,
+                          le=20)
+
+
+class Harmonise(_Strict):
+    action: Literal["harmonise"] = meta(
+        "choice", "Pay every practice one £ per head for the scheme.")
+    rate_per_head: float | None = meta(
+        "£ per registered patient per year",
+        "The harmonised rate; none = the holders' average £ per head in the commissioner.",
+        default=None, ge=0, le=1000)
+    from_year: int = meta("year index (0 = first year)", "First year of the harmonised rate.", default=0,
+                          ge=0, le=20)
+
+
+SchemeAction = Annotated[Union[Keep, Decommission, ExtendToAll, Harmonise], Field(discriminator="action")]
+
+
+class Protection(_Strict):
+    """Transitional protection for practices losing LES income."""
+
+    max_loss_pct: list[float] = meta(
+        "% of LES lost, by year (last value repeats)",
+        "Largest share of its LES loss (net of its new allocation) a practice may bear each year; "
+        "0 = no loss allowed, 100 = no protection.", "illustrative", default_factory=lambda: [100.0],
+        min_length=1, max_length=20)
+    funded_from: Literal["pot", "commissioner"] = meta(
+        "choice", "pot: top-sliced from the practice pot; commissioner: an extra cost.", default="pot")
+
+    @field_validator("max_loss_pct")
+    @classmethod
+    def _pcts(cls, v: list[float]) -> list[float]:
+        for i, x in enumerate(v):
+            if not (0 <= x <= 100) or math.isnan(x):
+                raise ValueError(f"value {i + 1} ({x}) must be between 0 and 100")
+        return v
+
+    def allowed_loss_share(self, years: int) -> list[float]:
+        """max_loss_pct as a 0–1 share for each of `years` years, the last value repeating."""
+        v = self.max_loss_pct
+        return [(v[t] if t < len(v) else v[-1]) / 100.0 for t in range(years)]
+
+
+class Les(_Strict):
+    """Local Enhanced Services: what happens to each scheme and to the money saved."""
+
+    schemes: dict[str, SchemeAction] = meta(
+        "one entry per les_<scheme> column",
+        "Action per LES scheme; schemes not named are kept.", default_factory=dict)
+    reinvest_pct: float = meta("% of LES savings", "Share of decommissioning savings recycled into "
+                               "the practice pot.", "illustrative", default=0.0, ge=0, le=100)
+    counts_toward_pot: bool = meta(
+        "yes/no", "true: recycled LES money counts toward the £5 and only the rest is new money; "
+                  "false: it is paid on top.", default=False)
+    protection: Protection = meta("group", "Transitional protection.", default_factory=Protection)
+
+    @field_validator("schemes")
+    @classmethod
+    def _scheme_names(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for k in v:
+            if not k.startswith("les_") or len(k) <= 4:
+                raise ValueError(f"scheme '{k}' must be named after its column, e.g. les_total")
+        return v
+
+
+class Admissions(_Strict):
+    """Emergency admissions of patients aged 75+: what the money is meant to reduce."""
+
+    baseline_per_1000_over75: float = meta(
+        "admissions per 1,000 patients 75+ per year", "Emergency admissions rate before the scheme.",
+        "illustrative", default=350.0, ge=0, le=2000)
+    cost_per_admission: float = meta(
+        "£ per admission", "Average cost of one emergency admission.",
+        "NAO 2013/14 emergency admissions cost ÷ HSCIC count; derived", default=2500.0, gt=0,
+        le=100_000)
+    expected_reduction_pct: float = meta("% of admissions", "Reduction the scheme is expected to bring.",
+                                         "illustrative", default=0.0, ge=0, le=100)
+    effect_from_year: int = meta("year index (0 = first year)", "First year the reduction shows.",
+                                 "illustrative", default=1, ge=0, le=20)
+
+
+class Staffing(_Strict):
+    committed_pct: float = meta(
+        "% of allocation", "Share of its allocation a practice turns into recurrent staff costs.",
+        "illustrative", default=0.0, ge=0, le=100)
+
+
+class Scenario(_Strict):
+    """A complete, named set of assumptions. The defaults reproduce the guidance."""
+
+    version: Literal[1] = meta("—", "Scenario file format version.", default=1)
+    name: str = meta("text", "Short name shown in tables and charts.", default="Guidance default",
+                     min_length=1, max_length=120)
+    description: str = meta("text", "What question this scenario answers.",
+                            default="£5 per registered patient, shared by list size, recurrent.",
+                            max_length=4000)
+    start_year: int = meta("financial year (2014 = 2014/15)", "First year modelled.", GUIDANCE,
+                           default=2014, ge=2000, le=2100)
+    horizon_years: int = meta("years", "Years modelled.", "planning period of the guidance (2014/15–2018/19)",
+                              default=5, ge=1, le=20)
+    pot: Pot = meta("group", "Size of the practice pot.", default_factory=Pot)
+    distribution: Distribution = meta("group", "How the pot is shared.", default_factory=Distribution)
+    funding: Funding = meta("group", "Recurrence of the money.", default_factory=Funding)
+    growth: Growth = meta("group", "Population growth.", default_factory=Growth)
+    les: Les = meta("group", "Local Enhanced Services.", default_factory=Les)
+    admissions: Admissions = meta("group", "Emergency admissions.", default_factory=Admissions)
+    staffing: Staffing = meta("group", "Staff commitments made from the money.", default_factory=Staffing)
+
+    def year_labels(self) -> list[str]:
+        """Financial-year labels, e.g. ['2014/15', '2015/16', ...]."""
+        return [f"{y}/{(y + 1) % 100:02d}" for y in range(self.start_year, self.start_year + self.horizon_years)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Resolved scenario (defaults filled in) as plain data, ready for YAML."""
+        return self.model_dump(mode="json")
+
+    def with_changes(self, changes: dict[str, Any]) -> "Scenario":
+        """A new scenario with dotted-path overrides applied all-or-nothing (validated as a whole)."""
+        data = self.to_dict()
+        for path, value in changes.items():
+            set_path(data, path, value)
+        return Scenario.model_validate(data)
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override that cannot be used; the message names the file and key."""
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    cur: Any = data
+    for part in path.split("."):
+        cur = cur[part]
+    return cur
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    cur = data
+    for part in parts[:-1]:
+        cur = cur.setdefault(part, {})
+    if parts[-1] == "rate_per_over75" and parts[0] == "pot" and value is not None:
+        cur["rate_per_head"] = None
+    if parts[-1] == "rate_per_head" and parts[0] == "pot" and value is not None:
+        cur["rate_per_over75"] = None
+    cur[parts[-1]] = value
+
+
+def _depth(obj: Any, level: int = 0) -> int:
+    if isinstance(obj, dict):
+        return max([level + 1] + [_depth(v, level + 1) for v in obj.values()])
+    if isinstance(obj, list):
+        return max([level + 1] + [_depth(v, level + 1) for v in obj])
+    return level
+
+
+def _explain(err: ValidationError, filename: str) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in
+                                                          {"keep", "decommission", "extend_to_all",
+                                                           "harmonise"}))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see scenarios/guidance_default.yaml for the keys)"
+        elif e["type"] == "literal_error" and loc == "version":
+            msg = "only version: 1 is understood"
+        where = f"key '{loc}'" if loc else "the file"
+        lines.append(f"{filename}: {where}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_scenario(data: Any, filename: str = "scenario") -> Scenario:
+    """Validate already-parsed data (a dict) into a Scenario, or raise ScenarioError naming the key."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{filename}: a scenario must be a mapping of keys to values, "
+                            f"not {type(data).__name__}")
+    if _depth(data) > MAX_SCENARIO_DEPTH:
+        raise ScenarioError(f"{filename}: nested more than {MAX_SCENARIO_DEPTH} levels deep")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_explain(err, filename)) from None
+
+
+def load_scenario(source: str | bytes, filename: str = "scenario.yaml") -> Scenario:
+    """Read a YAML scenario (text or bytes) safely; raise ScenarioError with a message naming the key."""
+    if isinstance(source, bytes):
+        if len(source) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{filename}: the file is {len(source):,} bytes; a scenario may be at most "
+                                f"{MAX_SCENARIO_BYTES:,} bytes")
+        try:
+            source = source.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{filename}: not a text (UTF-8) YAML file") from None
+    if len(source) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{filename}: the file is too large; a scenario may be at most "
+                            f"{MAX_SCENARIO_BYTES:,} bytes")
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "not valid YAML"
+        raise ScenarioError(f"{filename}: not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ScenarioError(f"{filename}: nested too deeply") from None
+    return parse_scenario(data, filename)
+
+
+def load_scenario_file(path: str) -> Scenario:
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as err:
+        raise ScenarioError(f"{p.name}: cannot read the scenario file ({err.strerror})") from None
+    return load_scenario(raw, p.name)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario as YAML, every field present, each with its unit and source as a comment."""
+    docs = {row["key"]: row for row in field_docs(scenario)}
+    data = scenario.to_dict()
+    out: list[str] = []
+
+    def emit(obj: dict[str, Any], prefix: str, indent: int) -> None:
+        for key, value in obj.items():
+            path = f"{prefix}{key}"
+            pad = "  " * indent
+            doc = docs.get(path)
+            comment = ""
+            if doc:
+                comment = f"  # {doc['unit']}: {doc['description']}"
+                if doc.get("source"):
+                    comment += f" [source: {doc['source']}]"
+            if isinstance(value, dict) and value and path != "distribution.weights" and not path.startswith(
+                    "les.schemes."):
+                out.append(f"{pad}{key}:{comment}")
+                emit(value, path + ".", indent + 1)
+            else:
+                text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True,
+                                      width=10_000).strip()
+                text = text.removesuffix("\n...").removesuffix("...").strip()
+                out.append(f"{pad}{key}: {text}{comment}")
+
+    emit(data, "", 0)
+    return "\n".join(out) + "\n"
+
+
+def _walk_fields(model: type[BaseModel], prefix: str) -> list[tuple[str, Any]]:
+    rows = []
+    for name, info in model.model_fields.items():
+        path = prefix + name
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and ann is not Weights:
+            rows.append((path, info))
+            rows.extend(_walk_fields(ann, path + "."))
+        else:
+            rows.append((path, info))
+    return rows
+
+
+def field_docs(scenario: Scenario | None = None) -> list[dict[str, Any]]:
+    """Every scenario field: key, value, default, unit, description, source, differs_from_default.
+
+    Used by the app's assumptions panel, the YAML comments and the workbook's Assumptions sheet.
+    """
+    scenario = scenario or Scenario()
+    data = scenario.to_dict()
+    default = Scenario().to_dict()
+    rows = []
+    for path, info in _walk_fields(Scenario, ""):
+        extra = info.json_schema_extra or {}
+        try:
+            value = get_path(data, path)
+        except KeyError:
+            value = None
+        try:
+            dvalue = get_path(default, path)
+        except KeyError:
+            dvalue = None
+        is_group = isinstance(value, dict) and path not in ("distribution.weights", "les.schemes")
+        rows.append({
+            "key": path,
+            "value": value,
+            "default": dvalue,
+            "unit": extra.get("unit", ""),
+            "description": info.description or "",
+            "source": extra.get("source", ""),
+            "differs_from_default": value != dvalue,
+            "group": is_group,
+        })
+    for k in ("list_size", "over75", "weighted_list"):
+        path = f"distribution.weights.{k}"
+        info = Weights.model_fields[k]
+        rows.append({
+            "key": path, "value": data["distribution"]["weights"][k],
+            "default": default["distribution"]["weights"][k], "unit": "share (0–1)",
+            "description": info.description, "source": GUIDANCE if k == "list_size" else "",
+            "differs_from_default": data["distribution"]["weights"][k] != default["distribution"]["weights"][k],
+            "group": False,
+        })
+    return rows

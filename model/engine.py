@@ -21,6 +21,8 @@ Decisions where DESIGN is silent (the reference implementation in tests follows 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -42,54 +44,105 @@ def _les_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if isinstance(c, str) and c.startswith("les_")]
 
 
-def _check_inputs(df: pd.DataFrame, scenario: Scenario) -> None:
-    missing = [c for c in ("practice_code", "list_size", "over75") if c not in df]
-    w = scenario.distribution.weights
-    if w.weighted_list > 0 and ("weighted_list" not in df or df["weighted_list"].isna().any()):
-        missing.append("weighted_list")
+@dataclass(frozen=True)
+class PracticeList:
+    """A practice list ready for the engine: sorted, grouped and turned into arrays once.
+
+    Preparing is the slow, pandas-heavy part (sorting, string categories); a caller that runs many
+    scenarios on one list (the app, the analyses, the benchmarks) prepares it once.
+    """
+
+    frame: pd.DataFrame               # sorted by commissioner, practice code
+    commissioners: np.ndarray         # (n_comm,) codes
+    comm: Groups
+    list_size: np.ndarray             # (N,) float
+    over75: np.ndarray
+    weighted_list: np.ndarray | None
+    participating: np.ndarray         # (N,) bool
+    les: dict[str, np.ndarray]        # scheme column -> (N,) £
+    labels: dict[str, pd.Categorical]  # practice_code, practice_name, locality, paid_to_locality (N,)
+    localities: Groups                # commissioner × locality
+    locality_comm: Groups             # locality -> its commissioner
+    locality_keys: pd.DataFrame       # commissioner, locality per locality group
+
+    def __len__(self) -> int:
+        return len(self.list_size)
+
+
+def prepare(practices: pd.DataFrame) -> PracticeList:
+    """Sort and index a canonical practice list (as returned by ``load_practices``) for ``run``."""
+    missing = [c for c in ("practice_code", "list_size", "over75") if c not in practices]
     if missing:
-        raise EngineInputError(
-            "the practice list has no " + ", ".join(f"'{m}'" for m in missing) +
-            " column (or it has blanks), which this scenario needs")
-    for name in scenario.les.schemes:
-        if name not in df:
-            raise EngineInputError(
-                f"the scenario sets an action for LES scheme '{name}', but the practice list has no "
-                f"'{name}' column (it has: {', '.join(_les_columns(df)) or 'no LES columns'})")
-    if len(df) == 0:
+        raise EngineInputError("the practice list has no " + ", ".join(f"'{m}'" for m in missing) + " column")
+    if len(practices) == 0:
         raise EngineInputError("the practice list has no practices")
-
-
-def run(practices: pd.DataFrame, scenario: Scenario) -> Results:
-    """Run `scenario` on a canonical practice list (as returned by ``load_practices``)."""
-    _check_inputs(practices, scenario)
-    df = practices.sort_values(["commissioner", "practice_code"], kind="stable").reset_index(drop=True)
+    df = practices.copy()
+    n = len(df)
     if "commissioner" not in df:
         df["commissioner"] = "CCG"
-    n_years = scenario.horizon_years
-    years = np.arange(n_years)
-    shape = (n_years, len(df))
-    warnings: list[str] = []
-
-    codes, cid = np.unique(df["commissioner"].astype(str).to_numpy(), return_inverse=True)
+    if "locality" not in df:
+        df["locality"] = "All practices"
+    if "practice_name" not in df:
+        df["practice_name"] = df["practice_code"]
+    for c in ("commissioner", "practice_code", "practice_name", "locality"):
+        df[c] = df[c].astype(str)
+    df = df.sort_values(["commissioner", "practice_code"], kind="stable").reset_index(drop=True)
+    codes, cid = np.unique(df["commissioner"].to_numpy(dtype=object).astype(str), return_inverse=True)
     comm = Groups(cid.astype(np.int64), len(codes))
-    part = (df["participating"].to_numpy(bool) if "participating" in df else np.ones(len(df), bool))
+    labels = {c: pd.Categorical(df[c].to_numpy(dtype=object)) for c in ("practice_code", "practice_name",
+                                                                         "locality")}
+    loc_frame = df[["commissioner", "locality"]]
+    keys, eid = np.unique(loc_frame.to_numpy(dtype=object).astype(str), axis=0, return_inverse=True)
+    eid = np.asarray(eid).reshape(-1).astype(np.int64)
+    first = np.unique(eid, return_index=True)[1]
+    weighted = (df["weighted_list"].fillna(0).to_numpy(float) if "weighted_list" in df else None)
+    return PracticeList(
+        frame=df, commissioners=codes, comm=comm,
+        list_size=df["list_size"].to_numpy(float), over75=df["over75"].to_numpy(float),
+        weighted_list=weighted,
+        participating=(df["participating"].to_numpy(bool) if "participating" in df else np.ones(n, bool)),
+        les={c: df[c].fillna(0).to_numpy(float) for c in _les_columns(df)},
+        labels=labels,
+        localities=Groups(eid, len(keys)),
+        locality_comm=Groups(cid[first].astype(np.int64), len(codes)),
+        locality_keys=pd.DataFrame({"commissioner": keys[:, 0], "locality": keys[:, 1]}),
+    )
+
+
+def _check_inputs(pl: PracticeList, scenario: Scenario) -> None:
+    w = scenario.distribution.weights
+    if w.weighted_list > 0 and pl.weighted_list is None:
+        raise EngineInputError("the practice list has no 'weighted_list' column, which this scenario's "
+                               "distribution.weights.weighted_list needs")
+    for name in scenario.les.schemes:
+        if name not in pl.les:
+            raise EngineInputError(
+                f"the scenario sets an action for LES scheme '{name}', but the practice list has no "
+                f"'{name}' column (it has: {', '.join(pl.les) or 'no LES columns'})")
+
+
+def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
+    """Run `scenario` on a practice list (a canonical DataFrame, or one already ``prepare``d)."""
+    pl = practices if isinstance(practices, PracticeList) else prepare(practices)
+    _check_inputs(pl, scenario)
+    n_years = scenario.horizon_years
+    shape = (n_years, len(pl))
+    warnings: list[str] = []
+    codes, comm, part = pl.commissioners, pl.comm, pl.participating
 
     # 1. Population.
-    lists = grown(df["list_size"].to_numpy(float), scenario.growth.list_size_pct, n_years)
-    over75 = grown(df["over75"].to_numpy(float), scenario.growth.over75_pct, n_years)
+    lists = grown(pl.list_size, scenario.growth.list_size_pct, n_years)
+    over75 = grown(pl.over75, scenario.growth.over75_pct, n_years)
     bases = {"list_size": lists, "over75": over75}
-    if "weighted_list" in df:
-        bases["weighted_list"] = grown(df["weighted_list"].fillna(0).to_numpy(float),
-                                       scenario.growth.list_size_pct, n_years)
+    if pl.weighted_list is not None:
+        bases["weighted_list"] = grown(pl.weighted_list, scenario.growth.list_size_pct, n_years)
 
     # 2–3. Gate and base pot, in pence.
     on = gate(scenario.funding, scenario.admissions.expected_reduction_pct, n_years)
     base_pot = round_half_up(100.0 * base_pot_pounds(scenario, comm.sum(bases[scenario.pot.basis]), on))
 
     # 4. LES.
-    les = les_effect({c: df[c].fillna(0).to_numpy(float) for c in _les_columns(df)},
-                     df["list_size"].to_numpy(float), lists, scenario.les.schemes, comm)
+    les = les_effect(pl.les, pl.list_size, lists, scenario.les.schemes, comm)
     loss = les.total_loss(shape)
     gain = les.total_gain(shape)
     savings = comm.isum(loss)
@@ -107,12 +160,7 @@ def run(practices: pd.DataFrame, scenario: Scenario) -> Results:
     flags_seen: dict[str, np.ndarray] = {}
 
     if dist.level == "locality":
-        loc = df["locality"].astype(str).to_numpy() if "locality" in df else np.full(len(df), "All practices")
-        keys = np.char.add(np.char.add(df["commissioner"].astype(str).to_numpy().astype(str), "\x1f"),
-                           loc.astype(str))
-        ent_keys, eid = np.unique(keys, return_inverse=True)
-        ent = Groups(eid.astype(np.int64), len(ent_keys))
-        ent_comm = Groups(cid[np.unique(eid, return_index=True)[1]].astype(np.int64), len(codes))
+        ent, ent_comm = pl.localities, pl.locality_comm
         n_part = ent.sum(part[None, :].astype(float))[0]
         ent_share = ent.sum(share)
         ent_has_part = n_part > 0
@@ -200,38 +248,45 @@ def run(practices: pd.DataFrame, scenario: Scenario) -> Results:
     for c in np.nonzero(no_part)[0]:
         warnings.append(f"{codes[c]}: no practice takes part; the whole pot is retained")
 
-    practices_t = _practice_table(df, scenario, codes, cid, lists, over75, allocation, new_money_share,
-                                  recycled_share, loss, gain, protection, net, stranded, part, ent)
+    practices_t = _practice_table(pl, scenario, lists, over75, allocation, new_money_share, recycled_share, loss,
+                                  gain, protection, net, stranded, ent is not None)
     summary = _summary_table(scenario, codes, comm, lists, over75, part, base_pot, pot, new_money, recycled,
-                             savings, gain, allocation, topslice, protection, from_commissioner, retained_total,
+                             savings, gain, allocation, topslice, protection, from_commissioner, retained,
                              net, net_cost, avoided, saving, stranded, o75_total)
-    checks = _checks(practices_t, summary)
-    return Results(scenario=scenario, practices=practices_t, localities=_locality_table(practices_t),
-                   summary=summary, checks=checks, warnings=warnings)
+    pence = {"allocation": allocation, "protection": protection, "les_lost": loss, "les_gained": gain,
+             "net_change": net, "new_money_share": new_money_share, "recycled_share": recycled_share,
+             "unfunded_commitment": stranded}
+    return Results(scenario=scenario, practices=practices_t,
+                   localities=_locality_table(pl, scenario, lists, over75, pence),
+                   summary=summary, checks=_checks(pl, practices_t, summary), warnings=warnings)
 
 
-def _repeat_cat(values: np.ndarray, n_years: int) -> pd.Categorical:
-    cats, codes = np.unique(values.astype(str), return_inverse=True)
-    return pd.Categorical.from_codes(np.tile(codes, n_years), categories=cats)
+def _tile(cat: pd.Categorical, n_years: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.tile(cat.codes, n_years), dtype=cat.dtype)
 
 
-def _practice_table(df, scenario, codes, cid, lists, over75, allocation, new_money_share, recycled_share, loss,
-                    gain, protection, net, stranded, part, ent) -> pd.DataFrame:
+def _per(x: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """x / d, NaN where d is 0 (a £ per head with no heads is not a number)."""
+    return np.divide(x, d, out=np.full(np.shape(x), np.nan), where=d > 0)
+
+
+def _practice_table(pl: PracticeList, scenario: Scenario, lists, over75, allocation, new_money_share,
+                    recycled_share, loss, gain, protection, net, stranded, by_locality: bool) -> pd.DataFrame:
     n_years, n = lists.shape
-    labels = np.array(scenario.year_labels())
-    year_cat = pd.Categorical.from_codes(np.repeat(np.arange(n_years), n), categories=labels, ordered=True)
-    name = df["practice_name"] if "practice_name" in df else df["practice_code"]
-    locality = df["locality"] if "locality" in df else pd.Series(["All practices"] * n)
+    labels = scenario.year_labels()
     alloc_pounds = allocation.ravel() / 100.0
     lists_f, o75_f = lists.ravel(), over75.ravel()
-    out = pd.DataFrame({
-        "commissioner": pd.Categorical.from_codes(np.tile(cid, n_years), categories=codes),
-        "practice_code": _repeat_cat(df["practice_code"].to_numpy(), n_years),
-        "practice_name": _repeat_cat(name.to_numpy(), n_years),
-        "locality": _repeat_cat(locality.to_numpy(), n_years),
-        "year": year_cat,
+    code = _tile(pl.labels["practice_code"], n_years)
+    locality = _tile(pl.labels["locality"], n_years)
+    return pd.DataFrame({
+        "commissioner": pd.Categorical.from_codes(np.tile(pl.comm.ids, n_years), categories=pl.commissioners),
+        "practice_code": code,
+        "practice_name": _tile(pl.labels["practice_name"], n_years),
+        "locality": locality,
+        "paid_to": locality if by_locality else code,
+        "year": pd.Categorical.from_codes(np.repeat(np.arange(n_years), n), categories=labels, ordered=True),
         "year_index": np.repeat(np.arange(n_years), n),
-        "participating": np.tile(part, n_years),
+        "participating": np.tile(pl.participating, n_years),
         "list_size": lists_f,
         "over75": o75_f,
         "allocation": alloc_pounds,
@@ -241,32 +296,23 @@ def _practice_table(df, scenario, codes, cid, lists, over75, allocation, new_mon
         "les_gained": gain.ravel() / 100.0,
         "protection": protection.ravel() / 100.0,
         "net_change": net.ravel() / 100.0,
-        "net_change_per_head": np.divide(net.ravel() / 100.0, lists_f, out=np.full(lists_f.shape, np.nan),
-                                         where=lists_f > 0),
-        "allocation_per_head": np.divide(alloc_pounds, lists_f, out=np.full(lists_f.shape, np.nan),
-                                         where=lists_f > 0),
-        "allocation_per_over75": np.divide(alloc_pounds, o75_f, out=np.full(o75_f.shape, np.nan),
-                                           where=o75_f > 0),
-        "admissions_to_break_even": admissions_to_break_even(alloc_pounds,
-                                                             scenario.admissions.cost_per_admission),
+        "net_change_per_head": _per(net.ravel() / 100.0, lists_f),
+        "allocation_per_head": _per(alloc_pounds, lists_f),
+        "allocation_per_over75": _per(alloc_pounds, o75_f),
+        "admissions_to_break_even": admissions_to_break_even(alloc_pounds, scenario.admissions.cost_per_admission),
         "unfunded_commitment": stranded.ravel() / 100.0,
     })
-    out.insert(4, "paid_to", out["practice_code"].astype(str) if ent is None else out["locality"].astype(str))
-    return out
 
 
 def _summary_table(scenario, codes, comm, lists, over75, part, base_pot, pot, new_money, recycled, savings, gain,
                    allocation, topslice, protection, from_commissioner, retained, net, net_cost, avoided, saving,
                    stranded, o75_total) -> pd.DataFrame:
     n_years, n_comm = pot.shape
-    labels = np.array(scenario.year_labels())
-    list_total = comm.sum(lists)
+    labels = scenario.year_labels()
     adm = scenario.admissions
-    winners = comm.isum((net > 0).astype(np.int64))
-    losers = comm.isum((net < 0).astype(np.int64))
     p = lambda x: (np.asarray(x).ravel() / 100.0)  # noqa: E731  pence -> £
-    lt, ot = list_total.ravel(), o75_total.ravel()
-    out = pd.DataFrame({
+    lt, ot = comm.sum(lists).ravel(), o75_total.ravel()
+    return pd.DataFrame({
         "commissioner": pd.Categorical.from_codes(np.tile(np.arange(n_comm), n_years), categories=codes),
         "year": pd.Categorical.from_codes(np.repeat(np.arange(n_years), n_comm), categories=labels, ordered=True),
         "year_index": np.repeat(np.arange(n_years), n_comm),
@@ -290,61 +336,74 @@ def _summary_table(scenario, codes, comm, lists, over75, part, base_pot, pot, ne
         "admissions_saving": p(saving),
         "net_cost_after_admissions": p(net_cost - saving),
         "unfunded_commitment": p(comm.isum(stranded)),
-        "winners": winners.ravel(),
-        "losers": losers.ravel(),
+        "winners": comm.isum((net > 0).astype(np.int64)).ravel(),
+        "losers": comm.isum((net < 0).astype(np.int64)).ravel(),
         "break_even_reduction_pct": break_even_reduction_pct(p(net_cost), ot, adm.baseline_per_1000_over75,
                                                              adm.cost_per_admission),
-        "pot_per_head": np.divide(p(pot), lt, out=np.full(lt.shape, np.nan), where=lt > 0),
-        "pot_per_over75": np.divide(p(pot), ot, out=np.full(ot.shape, np.nan), where=ot > 0),
+        "pot_per_head": _per(p(pot), lt),
+        "pot_per_over75": _per(p(pot), ot),
         "identity_expected": p(pot + from_commissioner - savings + comm.isum(gain)),
     })
-    return out
 
 
-def _checks(practices: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
-    """Reconciliations: practice rows add up to commissioner totals; the money identity holds."""
-    keys = ["commissioner", "year"]
-    sums = practices.groupby(keys, observed=True, sort=True)[
-        ["allocation", "protection", "les_lost", "les_gained", "net_change"]].sum()
-    s = summary.set_index(keys).loc[sums.index]
+def _locality_table(pl: PracticeList, scenario: Scenario, lists, over75, pence: dict) -> pd.DataFrame:
+    """Practice figures added up by commissioner, locality and year, with per-head figures."""
+    loc = pl.localities
+    n_years = lists.shape[0]
+    cols = {c: np.tile(pl.locality_keys[c].to_numpy(dtype=object), n_years) for c in ("commissioner", "locality")}
+    cols["year"] = pd.Categorical.from_codes(np.repeat(np.arange(n_years), loc.n),
+                                             categories=scenario.year_labels(), ordered=True)
+    cols["practices"] = np.tile(loc.counts, n_years)
+    cols["winners"] = loc.isum((pence["net_change"] > 0).astype(np.int64)).ravel()
+    cols["losers"] = loc.isum((pence["net_change"] < 0).astype(np.int64)).ravel()
+    cols["list_size"] = loc.sum(lists).ravel()
+    cols["over75"] = loc.sum(over75).ravel()
+    for name, v in pence.items():
+        cols[name] = loc.isum(v).ravel() / 100.0
+    cols["allocation_per_head"] = _per(cols["allocation"], cols["list_size"])
+    cols["allocation_per_over75"] = _per(cols["allocation"], cols["over75"])
+    cols["net_change_per_head"] = _per(cols["net_change"], cols["list_size"])
+    return pd.DataFrame(cols)
+
+
+def _checks(pl: PracticeList, practices: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """Reconciliations, recomputed from the published tables (not the engine's internal arrays):
+    practice rows add up to commissioner totals, and the money identity of DESIGN §4.9 holds."""
+    n_years = int(summary["year_index"].max()) + 1
+    comm = pl.comm
+
+    def col_pence(df: pd.DataFrame, c: str, rows: int) -> np.ndarray:
+        return np.rint(df[c].to_numpy(float) * 100).astype(np.int64).reshape(n_years, rows)
+
+    def rows_sum(c: str) -> np.ndarray:
+        return comm.isum(col_pence(practices, c, len(pl)))
+
+    def total(c: str) -> np.ndarray:
+        return col_pence(summary, c, comm.n)
+
     rows = []
 
-    def add(name: str, description: str, expected: pd.Series, actual: pd.Series) -> None:
-        diff = (np.rint(np.asarray(actual, float) * 100) - np.rint(np.asarray(expected, float) * 100)) / 100
-        worst = float(np.max(np.abs(diff))) if len(diff) else 0.0
-        rows.append({"check": name, "description": description, "rows_checked": int(len(diff)),
-                     "largest_difference": worst, "status": "PASS" if worst == 0 else "FAIL"})
+    def add(name: str, description: str, expected: np.ndarray, actual: np.ndarray) -> None:
+        worst = int(np.max(np.abs(actual - expected))) if expected.size else 0
+        rows.append({"check": name, "description": description, "rows_checked": int(expected.size),
+                     "largest_difference": worst / 100.0, "status": "PASS" if worst == 0 else "FAIL"})
 
+    allocation, retained = rows_sum("allocation"), total("retained")
+    net_plus_retained = rows_sum("net_change") + retained
     add("allocations = pot", "Practice allocations + top-slice + retained = pot, every commissioner-year",
-        s["pot"], sums["allocation"] + s["topslice"] + s["retained"])
+        total("pot"), allocation + total("topslice") + retained)
     add("practice rows = totals (allocation)", "Practice allocations add up to the commissioner total",
-        s["allocation"], sums["allocation"])
+        total("allocation"), allocation)
     add("practice rows = totals (protection)", "Practice protection adds up to the commissioner total",
-        s["protection"], sums["protection"])
+        total("protection"), rows_sum("protection"))
     add("practice rows = totals (LES savings)", "Practice LES losses add up to the commissioner's savings",
-        s["les_savings"], sums["les_lost"])
+        total("les_savings"), rows_sum("les_lost"))
     add("money identity (DESIGN §4.9)",
         "Σ net change + retained = pot + protection paid by the commissioner − LES savings + LES gains",
-        s["identity_expected"], sums["net_change"] + s["retained"])
-    add("net cost in £000 reconciles", "Commissioner net cost in £000 = Σ practice rows in £000 (rounded)",
-        np.round(s["net_cost"] / 1000, 0), np.round((sums["net_change"] + s["retained"]) / 1000, 0))
+        total("identity_expected"), net_plus_retained)
+    add("net cost = Σ practice net change + retained", "Commissioner net cost reconciles to practice rows",
+        total("net_cost"), net_plus_retained)
+    add("net cost in £000 reconciles", "Net cost in £000 (rounded) = Σ practice rows in £000 (rounded)",
+        np.rint(total("net_cost") / 100_000.0).astype(np.int64) * 100_000,
+        np.rint(net_plus_retained / 100_000.0).astype(np.int64) * 100_000)
     return pd.DataFrame(rows)
-
-
-def _locality_table(practices: pd.DataFrame) -> pd.DataFrame:
-    """Practice rows added up by commissioner, locality and year, with per-head figures."""
-    money = ["allocation", "new_money_share", "recycled_share", "les_lost", "les_gained", "protection",
-             "net_change", "unfunded_commitment"]
-    g = practices.groupby(["commissioner", "locality", "year"], observed=True, sort=True)
-    out = g[["list_size", "over75"] + money].sum()
-    out.insert(0, "practices", g.size())
-    flags = practices.assign(winners=practices["net_change"] > 0, losers=practices["net_change"] < 0)
-    counts = flags.groupby(["commissioner", "locality", "year"], observed=True, sort=True)[["winners", "losers"]].sum()
-    out.insert(1, "winners", counts["winners"])
-    out.insert(2, "losers", counts["losers"])
-    out[money] = out[money].round(2)
-    out = out.reset_index()
-    out["allocation_per_head"] = out["allocation"] / out["list_size"].where(out["list_size"] > 0)
-    out["allocation_per_over75"] = out["allocation"] / out["over75"].where(out["over75"] > 0)
-    out["net_change_per_head"] = out["net_change"] / out["list_size"].where(out["list_size"] > 0)
-    return out

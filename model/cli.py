@@ -78,7 +78,18 @@ def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser]
     COMMANDS[name] = Command(help, configure, handler)
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (imported here, late, to avoid an import cycle)."""
+    from model import cli_run
+
+    register("run", "run one scenario and write practices, localities, summary, scenario and workbook",
+             cli_run.configure_run, cli_run.handle_run)
+    register("compare", "run two or more scenarios and write them side by side with per-practice deltas",
+             cli_run.configure_compare, cli_run.handle_compare)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    _register_commands()
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the full traceback of an internal error")

@@ -26,7 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .admissions import admissions_to_break_even, avoided_admissions, break_even_reduction_pct, unfunded_commitment
+from .admissions import (
+    admissions_to_break_even,
+    avoided_admissions,
+    break_even_reduction_pct,
+    unfunded_commitment,
+)
 from .allocation import fill, shares
 from .funding import base_pot_pounds, gate, grown
 from .les import les_effect
@@ -234,12 +239,12 @@ def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
 
     # Warnings a finance lead must see.
     labels = scenario.year_labels()
-    for name, mask, text in (
-        ("over_pot", over_pot, "protection would need more than the whole pot: the pot is all top-sliced "
-                               "and protection is scaled down pro rata"),
-        ("floors", flags_seen.get("floors_unaffordable", np.zeros(pot.shape, bool)),
+    for mask, text in (
+        (over_pot, "protection would need more than the whole pot: the pot is all top-sliced "
+                   "and protection is scaled down pro rata"),
+        (flags_seen.get("floors_unaffordable", np.zeros(pot.shape, bool)),
          "the floors cost more than the pot: floors scaled down pro rata"),
-        ("caps", flags_seen.get("caps_bind_all", np.zeros(pot.shape, bool)),
+        (flags_seen.get("caps_bind_all", np.zeros(pot.shape, bool)),
          "every practice is at the cap: the rest of the pot is retained by the commissioner"),
     ):
         for t, c in zip(*np.nonzero(mask & (pot > 0))):

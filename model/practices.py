@@ -503,7 +503,8 @@ def _parse_text(data: bytes, name: str) -> _Table | list[Problem]:
     if start.startswith(("<!doctype html", "<html", "<table", "<head", "<body")):
         return [_err(name, f"this is a web page (HTML), not a CSV or Excel file. {_SAVE_AS}")]
     if start.startswith("<?xml"):
-        return [_err(name, f"this is an XML file (perhaps an Excel 2003 XML spreadsheet), not CSV or .xlsx. {_SAVE_AS}")]
+        return [_err(name, "this is an XML file (perhaps an Excel 2003 XML spreadsheet), not CSV or .xlsx. "
+                           + _SAVE_AS)]
     first_line = next((ln for ln in io.StringIO(text) if ln.strip()), "")
     sep = ","
     if first_line.count(",") == 0:

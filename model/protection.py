@@ -12,7 +12,7 @@ top-sliced, nobody gets an allocation and protection is scaled down pro rata (fl
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -8,7 +8,7 @@ default number, its source (or "illustrative"). Unknown keys are refused, naming
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -45,7 +45,7 @@ class Pot(_Strict):
                              default=0.0, ge=-50, le=50)
 
     @model_validator(mode="after")
-    def _one_rate(self) -> "Pot":
+    def _one_rate(self) -> Pot:
         if self.rate_per_head is not None and self.rate_per_over75 is not None:
             raise ValueError("give exactly one of pot.rate_per_head and pot.rate_per_over75, not both")
         if self.rate_per_head is None and self.rate_per_over75 is None:
@@ -71,7 +71,7 @@ class Weights(_Strict):
                                 ge=0, le=1)
 
     @model_validator(mode="after")
-    def _sum_to_one(self) -> "Weights":
+    def _sum_to_one(self) -> Weights:
         total = self.list_size + self.over75 + self.weighted_list
         if not math.isclose(total, 1.0, abs_tol=1e-9):
             raise ValueError(f"the weights must add up to 1 (they add up to {total:g})")
@@ -96,7 +96,7 @@ class Distribution(_Strict):
         default="practice")
 
     @model_validator(mode="after")
-    def _floor_below_cap(self) -> "Distribution":
+    def _floor_below_cap(self) -> Distribution:
         if self.cap is not None and self.floor > self.cap:
             raise ValueError(f"distribution.floor (£{self.floor:,.2f}) is above distribution.cap "
                              f"(£{self.cap:,.2f})")
@@ -159,7 +159,7 @@ class Harmonise(_Strict):
                           ge=0, le=20)
 
 
-SchemeAction = Annotated[Union[Keep, Decommission, ExtendToAll, Harmonise], Field(discriminator="action")]
+SchemeAction = Annotated[Keep | Decommission | ExtendToAll | Harmonise, Field(discriminator="action")]
 
 
 class Protection(_Strict):
@@ -260,7 +260,7 @@ class Scenario(_Strict):
         """Resolved scenario (defaults filled in) as plain data, ready for YAML."""
         return self.model_dump(mode="json")
 
-    def with_changes(self, changes: dict[str, Any]) -> "Scenario":
+    def with_changes(self, changes: dict[str, Any]) -> Scenario:
         """A new scenario with dotted-path overrides applied all-or-nothing (validated as a whole)."""
         data = self.to_dict()
         for path, value in changes.items():

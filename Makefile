@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: app test test-browser test-fuzz bench data lint
+.PHONY: app test test-browser test-spreadsheet test-fuzz bench data lint
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -16,10 +16,13 @@ app: $(STAMP)          ## set up, then start the app on the default data (NHS Ne
 	$(BIN)/streamlit run app.py
 
 test: $(STAMP)         ## set up, then run the whole test suite (all but the real-browser test)
-	$(BIN)/pytest -m "not browser" -n 2
+	$(BIN)/pytest -m "not browser and not spreadsheet" -n 2
 
 test-browser: $(STAMP) ## the real-browser test: Playwright driving /usr/bin/chromium
 	$(BIN)/pytest -m browser
+
+test-spreadsheet: $(STAMP) ## the workbook's live check formulas, recalculated by LibreOffice
+	$(BIN)/pytest -m spreadsheet
 
 test-fuzz: $(STAMP)    ## long fuzzing profile (10,000+ cases)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -p no:cacheprovider

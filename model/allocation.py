@@ -75,7 +75,7 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
     fsum, csum = groups.sum(f), groups.sum(np.where(np.isinf(c), 0.0, c))
     has_inf_cap = groups.sum(np.isinf(c) & elig) > 0
     flags["floors_unaffordable"] = (fsum >= money) & (fsum > 0)
-    flags["caps_bind_all"] = ~has_inf_cap & (csum <= money)
+    flags["caps_bind_all"] = (cap is not None) & ~has_inf_cap & (csum <= money) & (groups.sum(elig) > 0)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ceiling = np.where(share > 0, np.where(np.isinf(c), (f + groups.take(money)) / share, c / share), 0.0)

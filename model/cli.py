@@ -80,13 +80,17 @@ def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser]
 
 def _register_commands() -> None:
     """Commands that live in their own modules (imported here, late, to avoid an import cycle)."""
-    from model import cli_onepager, cli_run
+    from model import cli_analysis, cli_onepager, cli_run
 
     register("run", "run one scenario and write practices, localities, summary, scenario and workbook",
              cli_run.configure_run, cli_run.handle_run)
     register("compare", "run two or more scenarios and write them side by side with per-practice deltas",
              cli_run.configure_compare, cli_run.handle_compare)
     register("onepager", cli_onepager.HELP, cli_onepager.configure, cli_onepager.handle)
+    register("sensitivity", "one-way sensitivity (tornado): how far each assumption moves a headline",
+             cli_analysis.configure_sensitivity, cli_analysis.handle_sensitivity)
+    register("montecarlo", "Monte Carlo of admissions and growth: percentiles and the chance it pays for itself",
+             cli_analysis.configure_montecarlo, cli_analysis.handle_montecarlo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -195,26 +195,43 @@ def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
     allowed = np.array(prot.allowed_loss_share(n_years))
     topslice = np.zeros(pot.shape, dtype=np.int64)
     over_pot = np.zeros(pot.shape, bool)
+    def share_out(top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Allocations in pence for the pot less a top-slice, and the protection they leave needed."""
+        to_share = pot - top
+        a_raw = allocate(to_share.astype(float))
+        alloc = largest_remainder(a_raw, comm, np.minimum(to_share, round_half_up(comm.sum(a_raw))))
+        return to_share, alloc, protection_needed(loss.astype(float), alloc.astype(float), allowed)
+
     if prot.funded_from == "pot" and loss.any() and (allowed < 1).any():
         t_raw, over_pot = solve_topslice(pot.astype(float), loss.astype(float), allowed, allocate, comm)
         topslice = np.minimum(pot, round_half_up(t_raw))
+    to_share, allocation, p_raw = share_out(topslice)
 
-    to_share = pot - topslice
-    a_raw = allocate(to_share.astype(float))
-    allocation = largest_remainder(a_raw, comm, np.minimum(to_share, round_half_up(comm.sum(a_raw))))
-    retained = to_share - comm.isum(allocation)
-
-    p_raw = protection_needed(loss.astype(float), allocation.astype(float), allowed)
-    need = comm.sum(p_raw)
+    # Each practice's protection is rounded to the penny on its own, so a practice allowed to lose
+    # nothing loses nothing. When top-sliced, rounding allocations to pence can leave protection a few
+    # pence above the solved top-slice: raise the top-slice by those pence and share out again.
+    protection = round_half_up(p_raw)
     if prot.funded_from == "pot":
-        p_raw = np.where(comm.take(over_pot), p_raw * comm.take(np.divide(
-            topslice, need, out=np.zeros(need.shape), where=need > 0)), p_raw)
-        paid = np.where(need > 0, topslice, 0)
-        retained = retained + (topslice - paid)
-        protection = largest_remainder(p_raw, comm, paid)
+        for _ in range(5):
+            short = (comm.isum(protection) > topslice) & ~over_pot & (topslice < pot)
+            if not short.any():
+                break
+            topslice = np.where(short, np.minimum(pot, comm.isum(protection)), topslice)
+            to_share, allocation, p_raw = share_out(topslice)
+            protection = round_half_up(p_raw)
+        need = comm.sum(p_raw)
+        # Protection needing more than the whole pot (or, in theory, a top-slice that did not settle):
+        # scale it down pro rata to what was top-sliced.
+        scale = comm.isum(protection) > topslice
+        scaled = largest_remainder(p_raw * comm.take(np.divide(topslice, need, out=np.zeros(need.shape),
+                                                                where=need > 0)), comm, topslice)
+        protection = np.where(comm.take(scale), scaled, protection)
+        paid = comm.isum(protection)
+        retained = to_share - comm.isum(allocation) + (topslice - paid)
+        topslice = paid
         from_commissioner = np.zeros(pot.shape, dtype=np.int64)
     else:
-        protection = largest_remainder(p_raw, comm)
+        retained = to_share - comm.isum(allocation)
         from_commissioner = comm.isum(protection)
 
     # New money vs LES money coming back, per practice, in proportion to the pot.

@@ -1,0 +1,325 @@
+"""Plotly figure builders for the app: pure functions from model results to figures.
+
+No Streamlit here (the page only passes the figures to ``st.plotly_chart``), so every chart is
+tested without a browser. Charts are made for a projector in a meeting room: large fonts, a title
+that says what the chart shows and for which year, £ on the money axis, NHS colours, and no more
+ink than the point needs. Pass ``large=True`` for meeting mode.
+
+Speed: each figure is built in one ``go.Figure(data=[...], layout={...})`` call from plain dicts.
+Plotly's ``update_layout(title_text=...)``-style calls parse every magic-underscore path and cost
+~40 ms a chart; the page redraws on every widget change, so they are avoided here (~3 ms a chart).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import views
+from .results import Results
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_LIGHT_BLUE = "#41B6E6"
+NHS_GREEN = "#007F3B"
+NHS_RED = "#D5281B"
+NHS_WARM_YELLOW = "#FFB81C"
+NHS_GREY = "#425563"
+NHS_MID_GREY = "#768692"
+NHS_PALE_GREY = "#E8EDEE"
+NHS_PURPLE = "#330072"
+NHS_AQUA_GREEN = "#00A499"
+TEXT = "#212B32"
+
+SCENARIO_COLOURS = [NHS_BLUE, NHS_WARM_YELLOW, NHS_AQUA_GREEN, NHS_PURPLE, NHS_GREY]
+MONEY_AXIS = dict(tickprefix="£", tickformat=",.0f", separatethousands=True)
+MONEY_AXIS_PENCE = dict(tickprefix="£", tickformat=",.2f", separatethousands=True)
+
+# A small template of our own: plotly's built-in ones take ~20 ms to copy into every figure.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", colorway=SCENARIO_COLOURS,
+    xaxis=dict(gridcolor=NHS_PALE_GREY, linecolor=NHS_MID_GREY, zerolinecolor=NHS_MID_GREY, automargin=True),
+    yaxis=dict(gridcolor=NHS_PALE_GREY, linecolor=NHS_MID_GREY, zerolinecolor=NHS_MID_GREY, automargin=True),
+))
+
+
+def _axis(title: str = "", **kw: Any) -> dict:
+    return {"title": {"text": title, "standoff": 8}, "automargin": True, **kw}
+
+
+def _layout(title: str, large: bool = False, height: int | None = None, legend: bool = True,
+            subtitle: str | None = None, xaxis: dict | None = None, yaxis: dict | None = None,
+            **extra: Any) -> dict:
+    """Fonts, title (what the chart shows), legend above the plot under the title, £-friendly separators."""
+    base = 20 if large else 16
+    top = (64 if not large else 76) + (26 if subtitle else 0) + ((56 if not large else 72) if legend else 0)
+    title_dict: dict[str, Any] = dict(text=title, font=dict(size=base + 6, color=TEXT), x=0, xanchor="left",
+                                      yref="container", y=0.99, yanchor="top", pad=dict(t=8))
+    if subtitle:
+        title_dict["subtitle"] = dict(text=subtitle, font=dict(size=base, color=NHS_GREY))
+    layout = dict(
+        template=TEMPLATE,
+        title=title_dict,
+        font=dict(family="Arial, Helvetica, sans-serif", size=base, color=TEXT),
+        hoverlabel=dict(font=dict(size=base)),
+        margin=dict(l=20, r=20, t=top, b=20),
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=base),
+                    title=dict(text=""), traceorder="normal"),
+        separators=".,",
+        xaxis=xaxis or _axis(),
+        yaxis=yaxis or _axis(),
+        **extra,
+    )
+    if height:
+        layout["height"] = height
+    return layout
+
+
+def _two_lines(label: str) -> str:
+    """'Protection paid by CCG' -> 'Protection<br>paid by CCG': short tick labels for narrow charts."""
+    words = label.split(" ")
+    if len(words) < 2:
+        return label
+    best = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+    return " ".join(words[:best]) + "<br>" + " ".join(words[best:])
+
+
+def _safe(text: object) -> str:
+    """User text (practice, locality, scenario names) made inert for plotly's HTML-like labels."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _safe_series(s: pd.Series) -> list[str]:
+    return [_safe(v) for v in s.astype(str)]
+
+
+def _sign_colours(values: pd.Series) -> list[str]:
+    return [NHS_GREEN if v > 0.005 else NHS_RED if v < -0.005 else NHS_MID_GREY for v in values]
+
+
+def _year_practices(results: Results, year_index: int) -> pd.DataFrame:
+    p = results.practices
+    return p[p["year_index"] == year_index].copy()
+
+
+def _label(p: pd.DataFrame) -> list[str]:
+    """Short bar labels: the practice code, or in meeting mode just its letter ('Practice AB' -> 'AB')."""
+    return [c.removeprefix("Practice ") for c in _safe_series(p["practice_code"])]
+
+
+def _floats(s: pd.Series | list) -> list[float]:
+    return [float(v) for v in s]
+
+
+def waterfall(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
+    """From new money and recycled LES, through the pot, protection and LES savings, to net cost."""
+    steps = views.waterfall_steps(results, year_index)
+    steps = [s for s in steps if s[2] == "total" or abs(s[1]) >= 0.005]
+    year = views.year_labels(results)[year_index]
+    trace = dict(
+        type="waterfall",
+        x=[s[0] for s in steps],
+        y=[s[1] for s in steps],
+        measure=[s[2] for s in steps],
+        text=[views.money_short(s[1]) for s in steps],
+        customdata=[views.money(s[1]) for s in steps],
+        # a saving's label sits inside its (green) bar: outside it would fall on the axis labels
+        textposition=["auto" if kind == "relative" and value < 0 else "outside" for _, value, kind in steps],
+        insidetextfont=dict(color="white", size=20 if large else 16),
+        textfont=dict(size=20 if large else 16),
+        connector=dict(line=dict(color=NHS_MID_GREY, width=1, dash="dot")),
+        increasing=dict(marker=dict(color=NHS_BLUE)),
+        decreasing=dict(marker=dict(color=NHS_GREEN)),
+        totals=dict(marker=dict(color=NHS_DARK_BLUE)),
+        hovertemplate="%{x}: %{customdata}<extra></extra>",
+        cliponaxis=False,
+        constraintext="none",
+    )
+    layout = _layout(
+        f"{year}: from the practice pot to the CCG's net cost", large, height=480 if large else 440, legend=False,
+        subtitle="Blue adds to the CCG's cost, green saves it; dark bars are totals",
+        xaxis=_axis(tickangle=0, tickvals=[s[0] for s in steps], ticktext=[_two_lines(s[0]) for s in steps]),
+        yaxis=_axis(**MONEY_AXIS, rangemode="tozero"))
+    return go.Figure(data=[trace], layout=layout)
+
+
+def net_change_per_head(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
+    """One bar per practice: its net change per registered patient, best off first."""
+    p = _year_practices(results, year_index).sort_values("net_change_per_head", ascending=False, kind="stable")
+    year = views.year_labels(results)[year_index]
+    custom = [list(c) for c in zip(_safe_series(p["practice_name"]), [views.money_signed(v) for v in p["net_change"]])]
+    trace = dict(
+        type="bar", x=_label(p), y=_floats(p["net_change_per_head"]),
+        marker=dict(color=_sign_colours(p["net_change_per_head"])), customdata=custom,
+        hovertemplate="%{customdata[0]}<br>£%{y:,.2f} per patient<br>%{customdata[1]} in all<extra></extra>",
+    )
+    winners = int((p["net_change"] > 0).sum())
+    losers = int((p["net_change"] < 0).sum())
+    same = len(p) - winners - losers
+    layout = _layout(
+        f"{year}: net change per registered patient, by practice", large, height=480, legend=False,
+        subtitle=f"{winners} better off, {losers} worse off" + (f", {same} unchanged" if same else "")
+        + " · each bar a practice, best off first",
+        xaxis=_axis(type="category", tickangle=-90, tickfont=dict(size=11 if not large else 13)),
+        yaxis=_axis("£ per registered patient", **MONEY_AXIS_PENCE, zeroline=True, zerolinecolor=NHS_GREY,
+                    zerolinewidth=2))
+    return go.Figure(data=[trace], layout=layout)
+
+
+def over75_scatter(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
+    """% of the list aged 75+ against net change per patient; bubble size = list size."""
+    p = _year_practices(results, year_index)
+    p = p[p["list_size"] > 0]
+    share = 100.0 * p["over75"] / p["list_size"]
+    year = views.year_labels(results)[year_index]
+    size_ref = max(float(p["list_size"].max()) if len(p) else 1.0, 1.0) / 40.0 ** 2 * 2.0
+    trace = dict(
+        type="scatter", x=_floats(share), y=_floats(p["net_change_per_head"]), mode="markers",
+        marker=dict(size=_floats(p["list_size"]), sizemode="area", sizeref=size_ref, sizemin=5,
+                    color=_sign_colours(p["net_change_per_head"]), opacity=0.8, line=dict(width=1, color="white")),
+        customdata=[[n, int(round(v))] for n, v in zip(_safe_series(p["practice_name"]), p["list_size"])],
+        hovertemplate=("%{customdata[0]}<br>%{x:.1f} % aged 75+ · %{customdata[1]:,} patients"
+                       "<br>£%{y:,.2f} per patient<extra></extra>"),
+    )
+    layout = _layout(
+        f"{year}: do practices with more patients aged 75+ gain or lose?", large, height=480, legend=False,
+        subtitle="Each bubble a practice, sized by its list",
+        xaxis=_axis("% of registered patients aged 75+", ticksuffix=" %"),
+        yaxis=_axis("Net change per patient", **MONEY_AXIS_PENCE, zeroline=True,
+                    zerolinecolor=NHS_GREY, zerolinewidth=2))
+    return go.Figure(data=[trace], layout=layout)
+
+
+def localities(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
+    """Allocation and net change per registered patient, one group of bars per locality."""
+    year = views.year_labels(results)[year_index]
+    loc = results.localities
+    loc = loc[loc["year"].astype(str) == year].sort_values("allocation_per_head", kind="stable")
+    names = _safe_series(loc["locality"])
+    if loc["commissioner"].nunique() > 1:
+        names = [f"{c} · {n}" for c, n in zip(_safe_series(loc["commissioner"]), names)]
+    alloc, net = _floats(loc["allocation_per_head"]), _floats(loc["net_change_per_head"])
+    traces = [
+        dict(type="bar", y=names, x=alloc, orientation="h", name="Allocation", marker=dict(color=NHS_BLUE),
+             text=[views.money(v, pence=True) for v in alloc], textposition="outside", cliponaxis=False,
+             hovertemplate="%{y}: allocation £%{x:,.2f} per patient<extra></extra>"),
+        dict(type="bar", y=names, x=net, orientation="h", name="Net change",
+             marker=dict(color=_sign_colours(loc["net_change_per_head"])),
+             text=[views.money_signed(v, pence=True) for v in net], textposition="outside", cliponaxis=False,
+             hovertemplate="%{y}: net change £%{x:,.2f} per patient<extra></extra>"),
+    ]
+    values = [v for v in alloc + net if v == v]
+    lo, hi = min([0.0, *values]), max([0.0, *values])
+    pad = 0.18 * max(hi - lo, 0.01)  # room for the £ labels outside the bars
+    layout = _layout(
+        f"{year}: by locality, £ per registered patient", large, height=max(380, 150 + 70 * len(loc)),
+        barmode="group", bargap=0.25,
+        xaxis=_axis("£ per registered patient", **MONEY_AXIS_PENCE, zeroline=True, zerolinecolor=NHS_GREY,
+                    range=[lo - (pad if lo < 0 else 0), hi + pad]),
+        yaxis=_axis())
+    return go.Figure(data=traces, layout=layout)
+
+
+def years(results: Results, large: bool = False) -> go.Figure:
+    """Year by year: the money practices receive (by recurrence), the CCG's net cost and the staff
+    costs left unfunded when the money stops (the cliff)."""
+    y = views.per_year_money(results)
+    x = list(y["year"])
+    traces = [dict(type="bar", x=x, y=_floats(y["new_money"]), name=y.attrs["new_money_label"],
+                   marker=dict(color=NHS_BLUE), hovertemplate="%{x}: £%{y:,.0f}<extra>new money</extra>")]
+    if (y["recycled"] > 0).any():
+        traces.append(dict(type="bar", x=x, y=_floats(y["recycled"]), name="Recycled LES (recurrent)",
+                           marker=dict(color=NHS_LIGHT_BLUE),
+                           hovertemplate="%{x}: £%{y:,.0f}<extra>recycled LES</extra>"))
+    if (y["protection"] > 0).any():
+        traces.append(dict(type="bar", x=x, y=_floats(y["protection"]), name="Protection (transitional)",
+                           marker=dict(color=NHS_WARM_YELLOW),
+                           hovertemplate="%{x}: £%{y:,.0f}<extra>protection</extra>"))
+    traces.append(dict(type="scatter", x=x, y=_floats(y["net_cost"]), name="Net cost to CCG", mode="lines+markers",
+                       line=dict(color=NHS_DARK_BLUE, width=3, dash="dash"), marker=dict(size=10),
+                       hovertemplate="%{x}: £%{y:,.0f}<extra>net cost</extra>"))
+    if (y["unfunded_commitment"] > 0).any():
+        traces.append(dict(type="scatter", x=x, y=_floats(y["unfunded_commitment"]), name="Staff costs left unfunded",
+                           mode="lines+markers", line=dict(color=NHS_RED, width=4), marker=dict(size=12),
+                           hovertemplate="%{x}: £%{y:,.0f}<extra>unfunded staff costs</extra>"))
+    annotations = []
+    cliff = views.funding_cliff(results)
+    if cliff is not None:
+        annotations.append(dict(x=cliff["year"], y=cliff["after"], showarrow=True, arrowhead=2, ax=70, ay=-70,
+                                xanchor="left", text=f"Cliff: pot falls {views.money(cliff['drop'])}",
+                                font=dict(size=18 if large else 15, color=NHS_RED), bgcolor="white"))
+    layout = _layout("Year by year: money to practices, net cost and staff costs left unfunded", large,
+                     height=480, barmode="stack", annotations=annotations,
+                     xaxis=_axis(type="category"), yaxis=_axis(**MONEY_AXIS, rangemode="tozero"))
+    return go.Figure(data=traces, layout=layout)
+
+
+def compare_headlines(summary_long: pd.DataFrame, year: str, large: bool = False) -> go.Figure:
+    """Scenarios side by side for one year: pot, new money, LES savings, protection, net cost."""
+    rows = summary_long[summary_long["year"].astype(str) == str(year)]
+    measures = [("pot", "Practice pot"), ("new_money", "New money"), ("les_savings", "LES savings"),
+                ("protection", "Protection"), ("net_cost", "Net cost to CCG")]
+    traces = []
+    for i, name in enumerate(dict.fromkeys(rows["scenario"].astype(str))):
+        r = rows[rows["scenario"].astype(str) == name].iloc[0]
+        vals = [float(r[k]) for k, _ in measures]
+        traces.append(dict(type="bar", x=[label for _, label in measures], y=vals, name=_safe(name),
+                           marker=dict(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]),
+                           text=[views.money_short(v) for v in vals], textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x}: £%{y:,.0f}<extra>" + _safe(name) + "</extra>"))
+    layout = _layout(f"{year}: scenarios side by side", large, height=480, barmode="group",
+                     xaxis=_axis(), yaxis=_axis(**MONEY_AXIS))
+    return go.Figure(data=traces, layout=layout)
+
+
+def compare_practices(practices_cmp: pd.DataFrame, year: str, large: bool = False) -> go.Figure:
+    """Per practice: the change in net change against the first scenario, one series per other scenario."""
+    rows = practices_cmp[practices_cmp["year"].astype(str) == str(year)]
+    change_cols = [c for c in rows.columns if c.startswith("net_change change [")]
+    base = next((c for c in rows.columns if c.startswith("net_change [")), "net_change [baseline]")
+    base_name = base[len("net_change ["):-1]
+    traces = []
+    if change_cols:
+        order = rows.sort_values(change_cols[0], ascending=False, kind="stable")
+        for i, col in enumerate(change_cols):
+            name = col[len("net_change change ["):-1].split(" vs ")[0]
+            traces.append(dict(type="bar", x=_label(order), y=_floats(order[col]),
+                               name=_safe(name), marker=dict(color=SCENARIO_COLOURS[(i + 1) % len(SCENARIO_COLOURS)]),
+                               customdata=_safe_series(order["practice_name"]),
+                               hovertemplate="%{customdata}: £%{y:,.0f}<extra>" + _safe(name) + "</extra>"))
+    layout = _layout(f"{year}: change in each practice's net change", large, height=500, barmode="group",
+                     subtitle=f"against the first scenario: {_safe(base_name)}",
+                     xaxis=_axis(type="category", tickangle=-90, tickfont=dict(size=11 if not large else 13)),
+                     yaxis=_axis("£ change", **MONEY_AXIS, zeroline=True, zerolinecolor=NHS_GREY, zerolinewidth=2))
+    return go.Figure(data=traces, layout=layout)
+
+
+def practice_years(results: Results, practice_code: str, large: bool = False) -> go.Figure:
+    """One practice, year by year: what it receives, what it loses and where it ends up."""
+    rows = views.practice_rows(results, practice_code)
+    name = str(rows["practice_name"].iloc[0]) if len(rows) else str(practice_code)
+    x = list(rows["year"].astype(str))
+    traces = [dict(type="bar", x=x, y=_floats(rows["allocation"]), name="Allocation", marker=dict(color=NHS_BLUE),
+                   hovertemplate="%{x}: £%{y:,.0f}<extra>allocation</extra>")]
+    if (rows["protection"] > 0).any():
+        traces.append(dict(type="bar", x=x, y=_floats(rows["protection"]), name="Protection",
+                           marker=dict(color=NHS_WARM_YELLOW),
+                           hovertemplate="%{x}: £%{y:,.0f}<extra>protection</extra>"))
+    if (rows["les_gained"] > 0).any():
+        traces.append(dict(type="bar", x=x, y=_floats(rows["les_gained"]), name="LES gained",
+                           marker=dict(color=NHS_AQUA_GREEN),
+                           hovertemplate="%{x}: £%{y:,.0f}<extra>LES gained</extra>"))
+    if (rows["les_lost"] > 0).any():
+        traces.append(dict(type="bar", x=x, y=_floats(-rows["les_lost"]), name="LES lost", marker=dict(color=NHS_RED),
+                           customdata=_floats(rows["les_lost"]),
+                           hovertemplate="%{x}: −£%{customdata:,.0f}<extra>LES lost</extra>"))
+    traces.append(dict(type="scatter", x=x, y=_floats(rows["net_change"]), name="Net change", mode="lines+markers",
+                       line=dict(color=NHS_DARK_BLUE, width=3), marker=dict(size=10),
+                       hovertemplate="%{x}: £%{y:,.0f}<extra>net change</extra>"))
+    layout = _layout(f"{_safe(name)}: money by year", large, height=420, barmode="relative",
+                     xaxis=_axis(type="category"),
+                     yaxis=_axis(**MONEY_AXIS, zeroline=True, zerolinecolor=NHS_GREY, zerolinewidth=2))
+    return go.Figure(data=traces, layout=layout)

@@ -1,0 +1,1208 @@
+"""Shaping results and scenarios for display: money text, headline cards, tables, links.
+
+Pure helpers for the Streamlit page (``app.py``): no Streamlit import here, so everything the page
+shows is built and tested without a browser. Nothing here computes money that the model has not
+computed: figures are read from :class:`~model.results.Results` and only formatted, renamed, picked
+or put side by side.
+
+The assumptions panel edits a *flat* copy of a scenario: one value per dotted key
+(``"pot.rate_per_head"``, ``"les.protection.max_loss_pct"``, ``"les.schemes.les_total"``).
+:func:`flatten` makes it, :func:`build_scenario` turns it back into a validated
+:class:`~model.scenario.Scenario`, and :func:`link_params` / :func:`read_link` turn the fields
+that differ from the scenario file into a short link (``?s=les_separate&pot.rate_per_head=6``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import annotated_types
+import pandas as pd
+import yaml
+from pydantic import BaseModel
+
+from .anonymise import practice_aliases
+from .results import Results
+from .scenario import (
+    Decommission,
+    ExtendToAll,
+    Harmonise,
+    Keep,
+    Scenario,
+    ScenarioError,
+    field_docs,
+    load_scenario,
+    parse_scenario,
+    set_path,
+)
+
+GUIDANCE_RATE_PER_HEAD = 5.0
+"""£ per registered patient in the 2014/15 planning guidance (para 36)."""
+GUIDANCE_RATE_PER_OVER75 = 50.0
+"""£ per patient aged 75+ the guidance says the £5 'broadly equates to' (para 36)."""
+
+MINUS = "\u2212"  # a real minus sign: easier to see on a projector than a hyphen
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers as text
+# ---------------------------------------------------------------------------------------------
+
+
+def _bad(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def money(x: float | None, pence: bool = False) -> str:
+    """£ with thousands separators; negatives with a minus sign in front of the £.
+
+    >>> money(3238385), money(-1234.5), money(5, pence=True), money(float("nan"))
+    ('£3,238,385', '−£1,235', '£5.00', '–')
+    """
+    if _bad(x):
+        return "–"
+    x = float(x)
+    text = f"£{abs(x):,.2f}" if pence else f"£{abs(round(x)):,.0f}"
+    return (MINUS + text) if x < 0 and text.strip("£0.,") else text
+
+
+def money_signed(x: float | None, pence: bool = False) -> str:
+    """Like :func:`money` with a + on gains: '+£1,234', '−£1,234', '£0'."""
+    text = money(x, pence)
+    return "+" + text if not _bad(x) and float(x) > 0 and text.strip("£0.,") else text
+
+
+def money_000(x: float | None) -> str:
+    """£ thousands, the way finance papers show wide tables: '£3,238k'."""
+    if _bad(x):
+        return "–"
+    k = round(float(x) / 1000.0)
+    return (MINUS if k < 0 else "") + f"£{abs(k):,.0f}k"
+
+
+def money_short(x: float | None) -> str:
+    """Short £ for chart labels: '£3.24m', '£850k', '£999', '−£6.30m' (exact figures are in the tables).
+
+    >>> money_short(3238385), money_short(-6300069), money_short(850_400), money_short(999)
+    ('£3.24m', '−£6.30m', '£850k', '£999')
+    """
+    if _bad(x):
+        return "–"
+    v = float(x)
+    a = abs(v)
+    if round(a) >= 999_500:
+        text = f"£{a / 1e6:,.2f}m"
+    elif round(a) >= 10_000:
+        text = f"£{a / 1e3:,.0f}k"
+    else:
+        text = f"£{a:,.0f}"
+    return (MINUS + text) if v < 0 and text.strip("£0.,mk") else text
+
+
+def pct(x: float | None, dp: int = 1) -> str:
+    """'8.1 %'."""
+    if _bad(x):
+        return "–"
+    return f"{float(x):,.{dp}f} %".replace("-", MINUS)
+
+
+def count(x: float | None) -> str:
+    """'12,345' (whole numbers)."""
+    if _bad(x):
+        return "–"
+    return f"{round(float(x)):,.0f}".replace("-", MINUS)
+
+
+def md_escape(text: Any) -> str:
+    """Text safe to put inside Streamlit markdown (no formatting, links or HTML from user data)."""
+    out = []
+    for ch in str(text):
+        if ch in "\\`*_{}[]<>#|~$":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headline cards
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure: what st.metric shows."""
+
+    label: str
+    value: str
+    help: str = ""
+    delta: str | None = None
+    delta_color: str = "off"
+
+
+def year_labels(results: Results) -> list[str]:
+    return list(results.scenario.year_labels())
+
+
+def by_year(results: Results) -> pd.DataFrame:
+    """results.by_year(), computed once per Results object (the page asks for it several times)."""
+    cached = getattr(results, "_views_by_year", None)
+    if cached is None or cached[0] is not results.summary:
+        cached = (results.summary, results.by_year())
+        try:
+            object.__setattr__(results, "_views_by_year", cached)
+        except (AttributeError, TypeError):  # pragma: no cover - a Results that refuses attributes
+            return cached[1]
+    return cached[1]
+
+
+def year_row(results: Results, year_index: int = 0) -> pd.Series:
+    """The all-commissioner summary row of one year (index 0 = first year)."""
+    y = by_year(results)
+    year_index = max(0, min(int(year_index), len(y) - 1))
+    return y.iloc[year_index]
+
+
+def _funding_text(s: Scenario) -> str:
+    f = s.funding
+    if f.type == "recurrent":
+        return "recurrent (paid every year)"
+    if f.type == "non_recurrent":
+        return f"non-recurrent ({f.years} year{'s' if f.years != 1 else ''} only)"
+    return f"conditional on the admissions review from year {f.review_year + 1}"
+
+
+def rate_text(s: Scenario) -> str:
+    """'£5.00 per registered patient' or '£50.00 per patient aged 75+'."""
+    if s.pot.basis == "over75":
+        return f"{money(s.pot.rate, pence=True)} per patient aged 75+"
+    return f"{money(s.pot.rate, pence=True)} per registered patient"
+
+
+def headline_cards(results: Results, year_index: int = 0) -> list[Card]:
+    """The Overview's headline figures for one year, in reading order."""
+    s = results.scenario
+    r = year_row(results, year_index)
+    year = str(r["year"])
+    totals = by_year(results)
+    prot_from = "paid by the CCG (extra cost)" if s.les.protection.funded_from == "commissioner" \
+        else "top-sliced from the pot"
+    return [
+        Card(f"Practice pot {year}", money(r["pot"]),
+             f"{rate_text(s)}, {_funding_text(s)}, plus any recycled LES money."),
+        Card("New money", money(r["new_money"]),
+             "The part of the pot not covered by recycled LES money: what the CCG puts in fresh."),
+        Card("Recycled LES money", money(r["recycled"]),
+             "LES savings put back into the practice pot."),
+        Card("LES savings", money(r["les_savings"]),
+             "Income practices lose from decommissioned (or harmonised-down) LES schemes."),
+        Card("Transitional protection", money(r["protection"]),
+             f"Paid to practices losing LES so no practice loses more than allowed; {prot_from}."),
+        Card(f"Net cost to CCG {year}", money(r["net_cost"]),
+             "Pot + protection paid by the CCG − LES savings + LES extended or harmonised up.",
+             delta=f"{money(float(totals['net_cost'].sum()))} over {len(totals)} years", delta_color="off"),
+        Card("Better off / worse off", f"{count(r['winners'])} / {count(r['losers'])}",
+             "Practices whose net change (allocation + protection − LES lost + LES gained) is above / "
+             "below zero."),
+        Card("Break-even admissions cut", pct(r["break_even_reduction_pct"]),
+             f"Cut in emergency admissions of patients aged 75+ that would pay for the net cost, at "
+             f"{count(s.admissions.baseline_per_1000_over75)} admissions per 1,000 a year and "
+             f"{money(s.admissions.cost_per_admission)} each."),
+    ]
+
+
+def guidance_cards(results: Results, year_index: int = 0) -> list[Card]:
+    """The implied £ per head and £ per patient aged 75+ against the guidance's £5 / £50."""
+    r = year_row(results, year_index)
+    per_head, per_75 = float(r["pot_per_head"]), float(r["pot_per_over75"])
+    d_head = per_head - GUIDANCE_RATE_PER_HEAD if not math.isnan(per_head) else float("nan")
+    d_75 = per_75 - GUIDANCE_RATE_PER_OVER75 if not math.isnan(per_75) else float("nan")
+    return [
+        Card("Pot per registered patient", money(per_head, pence=True),
+             "Pot ÷ all registered patients (guidance para 36: 'around £5 per head').",
+             delta=f"{money_signed(d_head, pence=True)} vs guidance £5", delta_color="off"),
+        Card("Pot per patient aged 75+", money(per_75, pence=True),
+             "Pot ÷ registered patients aged 75+ (guidance: 'broadly equates to £50').",
+             delta=f"{money_signed(d_75, pence=True)} vs guidance £50", delta_color="off"),
+    ]
+
+
+def checks_badge(results: Results) -> tuple[bool, str]:
+    """(all passed?, one line for the green/red badge)."""
+    n = len(results.checks)
+    failed = results.checks[results.checks["status"] != "PASS"]
+    if failed.empty:
+        return True, (f"All {n} reconciliation checks pass: practice rows add up to the CCG totals to the "
+                      f"penny, in £ and in £000.")
+    names = ", ".join(str(c) for c in failed["check"])
+    return False, f"{len(failed)} of {n} reconciliation checks FAIL: {names}. Do not use these figures."
+
+
+def checks_table(results: Results) -> pd.DataFrame:
+    c = results.checks
+    return pd.DataFrame({
+        "Check": c["check"].astype(str),
+        "What it checks": c["description"].astype(str),
+        "Rows checked": c["rows_checked"],
+        "Largest difference (£)": c["largest_difference"],
+        "Status": c["status"].map({"PASS": "✔ PASS", "FAIL": "✖ FAIL"}).fillna(c["status"]),
+    })
+
+
+def waterfall_steps(results: Results, year_index: int = 0) -> list[tuple[str, float, str]]:
+    """The bridge from the money in the pot to the CCG's net cost, read from the summary.
+
+    Steps are (label, £, kind) with kind 'relative' or 'total':
+    new money + recycled LES = pot; + protection paid by the CCG + LES gains − LES savings = net cost.
+    """
+    r = year_row(results, year_index)
+    return [
+        ("New money", float(r["new_money"]), "relative"),
+        ("Recycled LES", float(r["recycled"]), "relative"),
+        ("Practice pot", float(r["pot"]), "total"),
+        ("Protection paid by CCG", float(r["protection_from_commissioner"]), "relative"),
+        ("LES extended / harmonised up", float(r["les_gained"]), "relative"),
+        ("LES savings", -float(r["les_savings"]), "relative"),
+        ("Net cost to CCG", float(r["net_cost"]), "total"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables for display (numbers stay numbers; the page formats them with column kinds)
+# ---------------------------------------------------------------------------------------------
+
+PRACTICE_COLUMNS: dict[str, tuple[str, str]] = {
+    # results column: (heading, kind)
+    "practice_code": ("Code", "text"),
+    "practice_name": ("Practice", "text"),
+    "locality": ("Locality", "text"),
+    "participating": ("Taking part", "bool"),
+    "list_size": ("Patients", "count"),
+    "over75": ("Aged 75+", "count"),
+    "over75_pct": ("% aged 75+", "pct"),
+    "allocation": ("Allocation (£)", "money"),
+    "new_money_share": ("of which new money (£)", "money"),
+    "recycled_share": ("of which LES money back (£)", "money"),
+    "les_lost": ("LES lost (£)", "money"),
+    "les_gained": ("LES gained (£)", "money"),
+    "protection": ("Protection (£)", "money"),
+    "net_change": ("Net change (£)", "money"),
+    "net_change_per_head": ("Net change per patient (£)", "money_pence"),
+    "allocation_per_head": ("Allocation per patient (£)", "money_pence"),
+    "allocation_per_over75": ("Allocation per patient 75+ (£)", "money_pence"),
+    "admissions_to_break_even": ("Admissions to break even", "decimal"),
+    "unfunded_commitment": ("Unfunded staff costs (£)", "money"),
+}
+
+LOCALITY_COLUMNS: dict[str, tuple[str, str]] = {
+    "commissioner": ("CCG", "text"),
+    "locality": ("Locality", "text"),
+    "practices": ("Practices", "count"),
+    "winners": ("Better off", "count"),
+    "losers": ("Worse off", "count"),
+    "list_size": ("Patients", "count"),
+    "over75": ("Aged 75+", "count"),
+    "allocation": ("Allocation (£)", "money"),
+    "new_money_share": ("of which new money (£)", "money"),
+    "recycled_share": ("of which LES money back (£)", "money"),
+    "les_lost": ("LES lost (£)", "money"),
+    "les_gained": ("LES gained (£)", "money"),
+    "protection": ("Protection (£)", "money"),
+    "net_change": ("Net change (£)", "money"),
+    "allocation_per_head": ("Allocation per patient (£)", "money_pence"),
+    "allocation_per_over75": ("Allocation per patient 75+ (£)", "money_pence"),
+    "net_change_per_head": ("Net change per patient (£)", "money_pence"),
+    "unfunded_commitment": ("Unfunded staff costs (£)", "money"),
+}
+
+YEAR_COLUMNS: dict[str, tuple[str, str]] = {
+    "year": ("Year", "text"),
+    "funded": ("New money paid?", "text"),
+    "pot": ("Practice pot (£)", "money"),
+    "new_money": ("New money (£)", "money"),
+    "recycled": ("Recycled LES (£)", "money"),
+    "les_savings": ("LES savings (£)", "money"),
+    "protection": ("Protection (£)", "money"),
+    "net_cost": ("Net cost to CCG (£)", "money"),
+    "admissions_saving": ("Admissions saving (£)", "money"),
+    "net_cost_after_admissions": ("Net cost after admissions saving (£)", "money"),
+    "unfunded_commitment": ("Unfunded staff costs (£)", "money"),
+    "winners": ("Better off", "count"),
+    "losers": ("Worse off", "count"),
+}
+
+
+def _headed(df: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    keep = [c for c in columns if c in df.columns]
+    out = df[keep].copy()
+    for c in keep:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(str)
+    out.columns = [columns[c][0] for c in keep]
+    return out.reset_index(drop=True), {columns[c][0]: columns[c][1] for c in keep}
+
+
+def practice_table(results: Results, year_index: int = 0,
+                   sort_by: str = "net_change") -> tuple[pd.DataFrame, dict[str, str]]:
+    """One year of the practice table with readable headings, and each heading's kind
+    ('money', 'money_pence', 'count', 'pct', 'decimal', 'text', 'bool') for formatting."""
+    p = results.practices
+    p = p[p["year_index"] == year_index].copy()
+    p["over75_pct"] = 100.0 * p["over75"] / p["list_size"].where(p["list_size"] > 0)
+    if sort_by in p:
+        p = p.sort_values(sort_by, ascending=False, kind="stable")
+    columns = dict(PRACTICE_COLUMNS)
+    if (p["practice_code"].astype(str) == p["practice_name"].astype(str)).all():
+        del columns["practice_code"]  # meeting mode (or a list without names): one column says it all
+    return _headed(p, columns)
+
+
+PRACTICE_KEY_COLUMNS = ["Code", "Practice", "Locality", "Patients", "% aged 75+", "Net change (£)",
+                        "Net change per patient (£)", "Allocation (£)", "LES lost (£)", "Protection (£)"]
+"""The columns a projector shows by default; the rest are one toggle away."""
+
+
+def signed_money_columns(df: pd.DataFrame, kinds: Mapping[str, str]) -> list[str]:
+    """Money columns with a negative figure (these need a sign-aware text format)."""
+    out = []
+    for col, kind in kinds.items():
+        if kind.startswith("money") and col in df.columns and (pd.to_numeric(df[col], errors="coerce") < 0).any():
+            out.append(col)
+    return out
+
+
+def money_formatters(columns: Iterable[str], kinds: Mapping[str, str]) -> dict[str, Any]:
+    """Text formats for money columns: '£12,345', '−£12,345'; pence for per-patient; £000 with 1 decimal."""
+    fmt = {"money": money, "money_pence": lambda x: money(x, pence=True),
+           "money000": lambda x: "–" if _bad(x) else f"{float(x):,.1f}".replace("-", MINUS)}
+    return {c: fmt.get(kinds[c], money) for c in columns}
+
+
+def key_columns(df: pd.DataFrame) -> list[str]:
+    """The default (projector) columns of a practice table, in £ or in £000, in PRACTICE_KEY_COLUMNS order."""
+    out = []
+    for c in PRACTICE_KEY_COLUMNS:
+        for name in (c, c.replace("(£)", "(£000)")):
+            if name in df.columns and name not in out:
+                out.append(name)
+    return out
+
+
+def in_thousands(df: pd.DataFrame, kinds: Mapping[str, str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Whole-pound money columns as £000 (for wide tables): 'Allocation (£)' 42,190 -> 'Allocation (£000)' 42.19.
+    Per-patient figures stay in £ and pence."""
+    out = df.copy()
+    new_kinds: dict[str, str] = {}
+    renames = {}
+    for col, kind in kinds.items():
+        if kind == "money":
+            out[col] = out[col] / 1000.0
+            renames[col] = col.replace("(£)", "(£000)") if "(£)" in col else f"{col} (£000)"
+            new_kinds[renames[col]] = "money000"
+        else:
+            new_kinds[col] = kind
+    return out.rename(columns=renames), new_kinds
+
+
+def locality_table(results: Results, year_index: int = 0) -> tuple[pd.DataFrame, dict[str, str]]:
+    loc = results.localities
+    label = year_labels(results)[year_index]
+    loc = loc[loc["year"].astype(str) == label]
+    columns = dict(LOCALITY_COLUMNS)
+    if loc["commissioner"].nunique() <= 1:
+        del columns["commissioner"]
+    return _headed(loc, columns)
+
+
+def funded_years(results: Results) -> list[bool]:
+    """Whether new money is paid in each year (the funding gate, read from the base pot)."""
+    y = by_year(results)
+    return [bool(v > 0) for v in y["base_pot"]] if "base_pot" in y else [True] * len(y)
+
+
+def years_table(results: Results) -> tuple[pd.DataFrame, dict[str, str]]:
+    y = by_year(results).copy()
+    y["year"] = y["year"].astype(str)
+    y["funded"] = ["yes" if f else "no" for f in funded_years(results)]
+    return _headed(y, YEAR_COLUMNS)
+
+
+def funding_cliff(results: Results) -> dict[str, Any] | None:
+    """The largest fall in the pot from one year to the next, or None when the pot never falls.
+
+    Returns {'year': '2015/16', 'before': £, 'after': £, 'drop': £, 'unfunded': £ stranded that year}.
+    """
+    y = by_year(results)
+    if len(y) < 2:
+        return None
+    pot = y["pot"].to_numpy(float)
+    falls = pot[:-1] - pot[1:]
+    i = int(falls.argmax())
+    if falls[i] <= 0.005:
+        return None
+    return {"year": str(y["year"].iloc[i + 1]), "before": float(pot[i]), "after": float(pot[i + 1]),
+            "drop": float(falls[i]), "unfunded": float(y["unfunded_commitment"].iloc[i + 1])}
+
+
+def cliff_sentence(results: Results) -> str:
+    """Plain-English summary of the year-by-year money: the cliff and the staff costs it strands."""
+    s = results.scenario
+    cliff = funding_cliff(results)
+    if cliff is None:
+        return (f"The money is {_funding_text(s)}: the pot does not fall over the "
+                f"{s.horizon_years} years modelled, so there is no cliff.")
+    text = (f"The money is {_funding_text(s)}. In {cliff['year']} the pot falls from "
+            f"{money(cliff['before'])} to {money(cliff['after'])} (a cliff of {money(cliff['drop'])}).")
+    if cliff["unfunded"] > 0:
+        text += (f" Practices that turned {s.staffing.committed_pct:g} % of their allocation into staff are "
+                 f"left holding {money(cliff['unfunded'])} of unfunded staff costs that year.")
+    elif s.staffing.committed_pct == 0:
+        text += " Set 'Allocation turned into recurrent staff costs' to see the staff costs it would strand."
+    return text
+
+
+def per_year_money(results: Results) -> pd.DataFrame:
+    """What the years chart stacks: per year, the pot split by recurrence, protection, stranded costs."""
+    y = by_year(results)
+    s = results.scenario
+    recurrent_new = s.funding.type == "recurrent"
+    out = pd.DataFrame({
+        "year": y["year"].astype(str),
+        "new_money": y["new_money"].astype(float),
+        "recycled": y["recycled"].astype(float),
+        "protection": y["protection"].astype(float),
+        "net_cost": y["net_cost"].astype(float),
+        "unfunded_commitment": y["unfunded_commitment"].astype(float),
+    })
+    out.attrs["new_money_label"] = ("New money (recurrent)" if recurrent_new else
+                                    "New money (non-recurrent)" if s.funding.type == "non_recurrent" else
+                                    "New money (conditional on review)")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare
+# ---------------------------------------------------------------------------------------------
+
+COMPARE_ROWS: list[tuple[str, str, str]] = [
+    ("pot", "Practice pot", "money"),
+    ("new_money", "New money", "money"),
+    ("recycled", "Recycled LES", "money"),
+    ("les_savings", "LES savings", "money"),
+    ("protection", "Protection", "money"),
+    ("retained", "Kept by the CCG", "money"),
+    ("net_cost", "Net cost to the CCG", "money"),
+    ("admissions_saving", "Admissions saving", "money"),
+    ("net_cost_after_admissions", "Net cost after admissions saving", "money"),
+    ("unfunded_commitment", "Unfunded staff costs", "money"),
+    ("winners", "Practices better off", "count"),
+    ("losers", "Practices worse off", "count"),
+    ("break_even_reduction_pct", "Admissions cut to break even", "pct"),
+    ("pot_per_head", "Pot per registered patient", "money_pence"),
+    ("pot_per_over75", "Pot per patient aged 75+", "money_pence"),
+]
+
+_FORMAT = {"money": money, "money_pence": lambda x: money(x, pence=True), "count": count, "pct": pct}
+
+
+def compare_headline_table(summary_long: pd.DataFrame, year: str) -> pd.DataFrame:
+    """compare_summary output for one year as text: one row per headline, one column per scenario."""
+    rows = summary_long[summary_long["year"].astype(str) == str(year)]
+    scenarios = list(dict.fromkeys(rows["scenario"].astype(str)))
+    out = {"Headline": [label for _, label, _ in COMPARE_ROWS]}
+    for name in scenarios:
+        r = rows[rows["scenario"].astype(str) == name].iloc[0]
+        out[name] = [_FORMAT[kind](r[key]) for key, _, kind in COMPARE_ROWS]
+    return pd.DataFrame(out)
+
+
+def compare_deltas(practices_cmp: pd.DataFrame, year: str, figure: str = "net_change") -> pd.DataFrame:
+    """Per practice, one year: each other scenario's change in `figure` against the first scenario."""
+    rows = practices_cmp[practices_cmp["year"].astype(str) == str(year)]
+    change_cols = [c for c in rows.columns if c.startswith(f"{figure} change [")]
+    base_col = next(c for c in rows.columns if c.startswith(f"{figure} [")) if change_cols else None
+    out = rows[["practice_code", "practice_name", "locality"] + ([base_col] if base_col else []) + change_cols]
+    out = out.rename(columns={"practice_code": "Code", "practice_name": "Practice", "locality": "Locality"})
+    return out.reset_index(drop=True)
+
+
+def _year_text(scenario: Scenario, index: int) -> str:
+    y = scenario.start_year + int(index)
+    return f"{y}/{(y + 1) % 100:02d}"
+
+
+def scheme_text(scenario: Scenario, scheme: Mapping[str, Any]) -> str:
+    """One LES scheme action in words: 'decommission 50 % from 2015/16'."""
+    action = scheme.get("action", "keep")
+    words = CHOICE_LABELS["scheme.action"].get(action, action).split(" (")[0].lower()
+    if action == "decommission":
+        words += f" {float(scheme.get('fraction', 1.0)) * 100:g} %"
+    if action == "harmonise":
+        rate = scheme.get("rate_per_head")
+        words += " at the holders' average" if rate is None else f" at {money(rate, pence=True)} a head"
+    if action != "keep" and int(scheme.get("from_year", 0)) > 0:
+        words += f" from {_year_text(scenario, scheme['from_year'])}"
+    return words
+
+
+def value_text(scenario: Scenario, key: str, value: Any) -> str:
+    """A scenario value as a finance lead would say it (for tables of assumptions)."""
+    if key == "les.schemes":
+        if not value:
+            return "all kept"
+        return "; ".join(f"{col}: {scheme_text(scenario, v)}" for col, v in value.items())
+    if key in CHOICE_LABELS and value in CHOICE_LABELS[key]:
+        return CHOICE_LABELS[key][value]
+    if key in YEAR_INDEX_KEYS and isinstance(value, int):
+        return _year_text(scenario, value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(f"{v:g} %" if isinstance(v, float) else str(v) for v in value) + " (last repeats)"
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    return str(value)
+
+
+def assumptions_table(runs: Sequence[Results], differing: pd.DataFrame) -> pd.DataFrame:
+    """The assumptions that differ between runs (the keys compare.differing_assumptions found), in words:
+    Setting, Unit, then one column per scenario."""
+    if differing.empty:
+        return pd.DataFrame(columns=["Setting", "Unit"])
+    names = [c for c in differing.columns if c not in ("key", "unit")]
+    docs = [{d["key"]: d["value"] for d in field_docs(r.scenario)} for r in runs]
+    out = {"Setting": [label_for(k) for k in differing["key"]], "Unit": list(differing["unit"])}
+    for name, r, d in zip(names, runs, docs):
+        out[name] = [value_text(r.scenario, k, d.get(k)) for k in differing["key"]]
+    return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Uncertainty (Monte Carlo)
+# ---------------------------------------------------------------------------------------------
+
+
+def uncertainty_cards(mc: Any, measure: str = "net_cost_after_admissions") -> list[Card]:
+    """Headline range of a Monte Carlo run (model.montecarlo.MonteCarloResult), all years."""
+    s = mc.summary
+    row = s[(s["measure"] == measure) & (s["year"].astype(str) == "All years")]
+    if row.empty:
+        return []
+    r = row.iloc[0]
+    what = "Net cost after admissions savings" if measure == "net_cost_after_admissions" else "Net cost"
+    return [
+        Card(f"{what}, all years (scenario)", money(r["deterministic"]),
+             "With every assumption at the scenario's own value."),
+        Card("Median of the draws", money(r["p50"]), f"Half of the {mc.n_draws:,} draws are above, half below."),
+        Card("90 % of draws between", f"{money_short(r['p5'])} to {money_short(r['p95'])}",
+             f"5th to 95th percentile of the draws: {money(r['p5'])} to {money(r['p95'])}."),
+        Card("Chance it pays for itself", pct(100.0 * float(r["prob_le_zero"]), 0),
+             f"Share of draws in which the {what.lower()} is £0 or less."),
+    ]
+
+
+def chance_text(mc: Any) -> str:
+    """'50 %': the share of draws in which the net cost after admissions savings is £0 or less."""
+    return pct(100.0 * float(mc.prob_net_cost_after_admissions_le_zero), 0)
+
+
+def distributions_table(mc: Any) -> pd.DataFrame:
+    """The ranges drawn, in words (the Monte Carlo's inputs)."""
+    return pd.DataFrame({
+        "Assumption": [label_for(k) for k in mc.distributions],
+        "Drawn as": [d.describe() for d in mc.distributions.values()],
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# One practice in plain English
+# ---------------------------------------------------------------------------------------------
+
+
+def practice_rows(results: Results, practice_code: str) -> pd.DataFrame:
+    p = results.practices
+    return p[p["practice_code"].astype(str) == str(practice_code)].sort_values("year_index")
+
+
+def practice_story(results: Results, practice_code: str, year_index: int = 0) -> list[str]:
+    """A few sentences a GP partner can read: what the practice gets, loses and nets, one year."""
+    rows = practice_rows(results, practice_code)
+    if rows.empty:
+        return [f"Practice {practice_code} is not in these results."]
+    r = rows.iloc[min(year_index, len(rows) - 1)]
+    s = results.scenario
+    name, year = str(r["practice_name"]), str(r["year"])
+    out = []
+    if not bool(r["participating"]):
+        out.append(f"{name} is not taking part in the scheme, so it receives no allocation.")
+    out.append(
+        f"In {year} {name} ({count(r['list_size'])} patients, {count(r['over75'])} aged 75+) is allocated "
+        f"{money(r['allocation'])} from the practice pot: {money(r['allocation_per_head'], pence=True)} per "
+        f"registered patient and {money(r['allocation_per_over75'], pence=True)} per patient aged 75+ "
+        f"(guidance: about £5 and £50).")
+    if float(r["recycled_share"]) > 0:
+        out.append(f"Of that, {money(r['new_money_share'])} is new money and {money(r['recycled_share'])} is "
+                   f"LES money coming back through the pot.")
+    else:
+        out.append("All of it is new money: no LES money is recycled through the pot.")
+    if float(r["les_lost"]) > 0:
+        text = f"It loses {money(r['les_lost'])} of LES income"
+        if float(r["protection"]) > 0:
+            text += f", and receives {money(r['protection'])} of transitional protection"
+        out.append(text + ".")
+    elif float(r["protection"]) > 0:
+        out.append(f"It receives {money(r['protection'])} of transitional protection.")
+    if float(r["les_gained"]) > 0:
+        out.append(f"It gains {money(r['les_gained'])} of LES income (extended or harmonised).")
+    net = float(r["net_change"])
+    word = "better off" if net > 0 else "worse off" if net < 0 else "no better or worse off"
+    out.append(f"Overall it is {money(abs(net))} {word} in {year} "
+               f"({money_signed(r['net_change_per_head'], pence=True)} per registered patient)."
+               if net != 0 else f"Overall it is no better or worse off in {year}.")
+    adm = float(r["admissions_to_break_even"])
+    if float(r["allocation"]) > 0 and not math.isnan(adm):
+        out.append(f"Its allocation equals the cost of {adm:,.1f} emergency admissions at "
+                   f"{money(s.admissions.cost_per_admission)} each: avoiding that many a year pays for it.")
+    if float(r["unfunded_commitment"]) > 0:
+        out.append(f"It is left holding {money(r['unfunded_commitment'])} of staff costs the money no longer "
+                   f"covers in {year}.")
+    return out
+
+
+def practice_years_table(results: Results, practice_code: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    rows = practice_rows(results, practice_code).copy()
+    cols = {"year": ("Year", "text"), **{k: v for k, v in PRACTICE_COLUMNS.items()
+                                          if k in ("allocation", "new_money_share", "recycled_share", "les_lost",
+                                                   "les_gained", "protection", "net_change",
+                                                   "unfunded_commitment")}}
+    return _headed(rows, cols)
+
+
+def practice_choices(results: Results) -> list[tuple[str, str]]:
+    """(practice_code, 'CODE · Name') for a picker, in results order (names already anonymised if so)."""
+    p = results.practices
+    p = p[p["year_index"] == 0]
+    out = []
+    for code, name in zip(p["practice_code"].astype(str), p["practice_name"].astype(str)):
+        out.append((code, code if name == code else f"{code} · {name}"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Practice lists
+# ---------------------------------------------------------------------------------------------
+
+
+def data_key(frame: pd.DataFrame) -> str:
+    """A short fingerprint of a practice list (for caches and edit stores)."""
+    h = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    h.update("|".join(map(str, frame.columns)).encode())
+    return h.hexdigest()[:16]
+
+
+def bytes_key(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def ccg_options(practices: pd.DataFrame) -> list[tuple[str, str]]:
+    """(commissioner code, 'CODE · 69 practices · 647,677 patients') per commissioner, by code."""
+    g = practices.groupby("commissioner", observed=True, sort=True).agg(
+        n=("practice_code", "size"), patients=("list_size", "sum"))
+    return [(str(c), f"{c} · {int(r.n):,} practices · {int(r.patients):,} patients") for c, r in g.iterrows()]
+
+
+def one_ccg(practices: pd.DataFrame, code: str) -> pd.DataFrame:
+    return practices[practices["commissioner"].astype(str) == str(code)].reset_index(drop=True)
+
+
+def aliases_for(frame: pd.DataFrame) -> dict[str, str]:
+    """Meeting-mode letters for a practice list, the same ones model.anonymise gives its results
+    (practices in commissioner, practice-code order)."""
+    f = frame
+    if "commissioner" in f:
+        f = f.sort_values(["commissioner", "practice_code"], kind="stable")
+    else:
+        f = f.sort_values("practice_code", kind="stable")
+    return practice_aliases(f["practice_code"].astype(str))
+
+
+def code_for_alias(results: Results, alias: str) -> str:
+    """The real practice code behind a meeting-mode letter ('Practice C') in these results."""
+    inverse = {v: k for k, v in practice_aliases(results.practices["practice_code"]).items()}
+    return inverse[alias]
+
+
+def anonymise_list(frame: pd.DataFrame) -> pd.DataFrame:
+    """A practice list with codes and names replaced by the meeting-mode letters (rows unchanged)."""
+    out = frame.copy()
+    aliases = aliases_for(frame)
+    out["practice_code"] = out["practice_code"].astype(str).map(aliases)
+    if "practice_name" in out:
+        out["practice_name"] = out["practice_code"]
+    return out
+
+
+EDITABLE_FIXED = ("participating", "list_size", "over75")
+
+
+def editable_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns a user may edit in the app: participation, list sizes and LES values."""
+    cols = [c for c in EDITABLE_FIXED if c in frame.columns]
+    if "weighted_list" in frame.columns:
+        cols.append("weighted_list")
+    return cols + [c for c in frame.columns if isinstance(c, str) and c.startswith("les_")]
+
+
+def merge_edits(stored: Mapping[int, Mapping[str, Any]] | None,
+                new: Mapping[Any, Mapping[str, Any]] | None) -> dict[int, dict[str, Any]]:
+    """Cell edits (row position -> {column: value}) of `new` laid over `stored` (absolute values)."""
+    out: dict[int, dict[str, Any]] = {int(k): dict(v) for k, v in (stored or {}).items()}
+    for k, v in (new or {}).items():
+        out.setdefault(int(k), {}).update(v)
+    return out
+
+
+def apply_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] | None) -> pd.DataFrame:
+    """The practice list with cell edits applied (only editable columns; unknown rows ignored)."""
+    if not edits:
+        return frame
+    out = frame.copy()
+    allowed = set(editable_columns(frame))
+    for row, cells in edits.items():
+        row = int(row)
+        if not 0 <= row < len(out):
+            continue
+        for col, value in cells.items():
+            if col not in allowed:
+                continue
+            if out[col].dtype.kind in "iu" and (value is None or (isinstance(value, float) and value != int(value))):
+                out[col] = out[col].astype(float)  # let validation name the bad cell
+            if out[col].dtype.kind == "b" and value is None:
+                value = True
+            out.iloc[row, out.columns.get_loc(col)] = value
+    return out
+
+
+def edits_key(edits: Mapping[int, Mapping[str, Any]] | None) -> str:
+    return hashlib.sha256(json.dumps(edits or {}, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def describe_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] | None,
+                   aliases: Mapping[str, str] | None = None) -> list[str]:
+    """One line per edited cell: 'K83003 participating: true → false'."""
+    out = []
+    for row, cells in sorted((edits or {}).items()):
+        if not 0 <= int(row) < len(frame):
+            continue
+        code = str(frame.iloc[int(row)]["practice_code"])
+        if aliases:
+            code = aliases.get(code, code)
+        for col, value in cells.items():
+            if col in frame.columns:
+                out.append(f"{code} {col}: {frame.iloc[int(row)][col]} → {value}")
+    return out
+
+
+def checklist(report: Any) -> list[tuple[str, str]]:
+    """The validation report as (kind, text) lines; kind is 'ok', 'error', 'warning' or 'info'."""
+    out = []
+    for line in report.to_text().splitlines():
+        if line.startswith("✔"):
+            out.append(("ok", line[1:].strip()))
+        elif line.startswith("✖"):
+            out.append(("error", line[1:].strip()))
+        elif line.startswith("⚠"):
+            out.append(("warning", line[1:].strip()))
+        else:
+            out.append(("info", line.strip()))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenario <-> assumptions panel
+# ---------------------------------------------------------------------------------------------
+
+_SCHEME_CLASSES: dict[str, type[BaseModel]] = {
+    "keep": Keep, "decommission": Decommission, "extend_to_all": ExtendToAll, "harmonise": Harmonise}
+SCHEME_ACTIONS = list(_SCHEME_CLASSES)
+SKIP_KEYS = {"version", "les.schemes", "distribution.weights"}
+
+LABELS: dict[str, str] = {
+    "name": "Scenario name",
+    "description": "What this scenario answers",
+    "start_year": "First financial year (2014 = 2014/15)",
+    "horizon_years": "Years modelled",
+    "pot.rate_per_head": "Pot: £ per registered patient a year",
+    "pot.rate_per_over75": "Pot: £ per patient aged 75+ a year",
+    "pot.uplift_pct": "Uplift to the rate (% a year)",
+    "distribution.weights.list_size": "Share by list size (0–1)",
+    "distribution.weights.over75": "Share by patients aged 75+ (0–1)",
+    "distribution.weights.weighted_list": "Share by weighted list (0–1)",
+    "distribution.floor": "Minimum per practice (£ a year)",
+    "distribution.cap": "Maximum per practice (£ a year)",
+    "distribution.non_participants": "Share of practices not taking part",
+    "distribution.level": "Money paid to",
+    "funding.type": "The money is",
+    "funding.years": "Years paid (non-recurrent)",
+    "funding.review_year": "Review decides funding from",
+    "funding.required_reduction_pct": "Admissions cut the review asks for (%)",
+    "growth.list_size_pct": "List size growth (% a year)",
+    "growth.over75_pct": "Patients 75+ growth (% a year)",
+    "les.schemes": "LES scheme actions",
+    "les.reinvest_pct": "LES savings recycled into the pot (%)",
+    "les.counts_toward_pot": "Recycled LES counts toward the £5 (only the rest is new money)",
+    "les.protection.max_loss_pct": "Most of its LES loss a practice bears (% by year)",
+    "les.protection.funded_from": "Protection paid from",
+    "admissions.baseline_per_1000_over75": "Emergency admissions per 1,000 patients 75+ a year",
+    "admissions.cost_per_admission": "Cost of one emergency admission (£)",
+    "admissions.expected_reduction_pct": "Expected cut in admissions (%)",
+    "admissions.effect_from_year": "Admissions cut shows from",
+    "staffing.committed_pct": "Allocation turned into recurrent staff costs (%)",
+}
+
+CHOICE_LABELS: dict[str, dict[Any, str]] = {
+    "distribution.non_participants": {"redistribute": "Shared among the others", "retain": "Kept by the CCG"},
+    "distribution.level": {"practice": "Each practice", "locality": "Each locality / federation (pooled)"},
+    "funding.type": {"recurrent": "Recurrent (every year)", "non_recurrent": "Non-recurrent (fixed years)",
+                     "conditional": "Conditional on the admissions review"},
+    "les.protection.funded_from": {"pot": "Top-slice of the pot", "commissioner": "The CCG (extra cost)"},
+    "scheme.action": {"keep": "Keep as now", "decommission": "Decommission",
+                      "extend_to_all": "Offer to every practice", "harmonise": "Harmonise (one £ per head)"},
+    "pot.basis": {"list_size": "registered patient (£ per head)", "over75": "patient aged 75+"},
+    "distribution.basis": {"list_size": "List size", "over75": "Patients aged 75+",
+                           "weighted_list": "Weighted list (Carr-Hill)", "blend": "A blend (set the shares)"},
+}
+
+YEAR_INDEX_KEYS = {"funding.review_year", "admissions.effect_from_year"}
+
+
+def label_for(key: str) -> str:
+    if key.startswith("les.schemes."):
+        return f"LES scheme {key[len('les.schemes.'):]}"
+    return LABELS.get(key, key)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_docs() -> dict[str, dict[str, Any]]:
+    return {d["key"]: d for d in field_docs(None)}
+
+
+def _docs(scenario: Scenario | None = None) -> dict[str, dict[str, Any]]:
+    return _default_docs() if scenario is None else {d["key"]: d for d in field_docs(scenario)}
+
+
+def help_for(key: str) -> str:
+    """Description, unit and source of a field, for a widget's help text."""
+    d = _docs().get(key)
+    if d is None:
+        return ""
+    parts = [d["description"], f"Unit: {d['unit']}." if d["unit"] else ""]
+    if d.get("source"):
+        parts.append(f"Source: {d['source']}.")
+    parts.append(f"Key: `{key}`")
+    return " ".join(p for p in parts if p)
+
+
+def _field(key: str):
+    model: type[BaseModel] = Scenario
+    info = None
+    for part in key.split("."):
+        info = model.model_fields[part]
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+    return info
+
+
+def bounds(key: str) -> tuple[float | None, float | None]:
+    """(min, max) a field accepts, from the schema (gt treated as a small step above)."""
+    lo = hi = None
+    for m in _field(key).metadata:
+        if isinstance(m, annotated_types.Ge):
+            lo = m.ge
+        elif isinstance(m, annotated_types.Gt):
+            lo = m.gt + (1 if isinstance(m.gt, int) else 0.01)
+        elif isinstance(m, annotated_types.Le):
+            hi = m.le
+        elif isinstance(m, annotated_types.Lt):
+            hi = m.lt
+    return lo, hi
+
+
+def choices(key: str) -> list[Any]:
+    """The options of a choice field, from its Literal type."""
+    ann = _field(key).annotation
+    return list(typing.get_args(ann))
+
+
+@functools.lru_cache(maxsize=1)
+def _editable_keys() -> tuple[str, ...]:
+    return tuple(d["key"] for d in field_docs() if not d["group"] and d["key"] not in SKIP_KEYS)
+
+
+def editable_keys() -> list[str]:
+    """Every scenario field the panel edits (leaves of the schema), in schema order."""
+    return list(_editable_keys())
+
+
+def weights_total(values: Mapping[str, Any]) -> float:
+    """Sum of the three distribution weights in the panel's values (they must add up to 1)."""
+    return sum(float(values.get(f"distribution.weights.{k}") or 0.0) for k in ("list_size", "over75", "weighted_list"))
+
+
+def compact_by_year(values: Iterable[float]) -> list[float]:
+    """A by-year list without trailing repeats (the last value repeats anyway): [0,50,100,100] -> [0,50,100]."""
+    v = [float(x) for x in values]
+    while len(v) > 1 and v[-1] == v[-2]:
+        v.pop()
+    return v
+
+
+def expand_by_year(values: list[float], years: int) -> list[float]:
+    return [values[t] if t < len(values) else values[-1] for t in range(years)]
+
+
+def scheme_value(action: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A scheme's action as a full dict with its defaults (validated; KeyError for an unknown action)."""
+    fields = fields or {}
+    cls = _SCHEME_CLASSES[action]
+    known = {k: v for k, v in fields.items() if k in cls.model_fields and k != "action"}
+    return cls(action=action, **known).model_dump(mode="json")
+
+
+def flatten(scenario: Scenario, les_columns: Iterable[str] = ()) -> dict[str, Any]:
+    """The scenario as {dotted key: value} for the panel, with one 'les.schemes.<col>' per scheme
+    (in the data or in the scenario; schemes not named are 'keep')."""
+    data = scenario.to_dict()
+    out: dict[str, Any] = {}
+    for key in editable_keys():
+        cur: Any = data
+        for part in key.split("."):
+            cur = cur[part]
+        out[key] = cur
+    out["les.protection.max_loss_pct"] = compact_by_year(out["les.protection.max_loss_pct"])
+    schemes = data["les"]["schemes"]
+    for col in list(les_columns) + [c for c in schemes if c not in les_columns]:
+        out[f"les.schemes.{col}"] = dict(schemes[col]) if col in schemes else scheme_value("keep")
+    return out
+
+
+def build_scenario(base: Scenario, values: Mapping[str, Any], where: str = "the inputs") -> Scenario:
+    """`base` with the panel's values laid over it, validated as a whole; ScenarioError if not valid."""
+    data = base.to_dict()
+    schemes = data["les"]["schemes"]
+    for key, value in values.items():
+        if key.startswith("les.schemes."):
+            col = key[len("les.schemes."):]
+            if not isinstance(value, Mapping):
+                value = {"action": value}
+            if value.get("action") == "keep" and col not in schemes:
+                continue
+            schemes[col] = dict(value)
+        elif key == "pot.rate_per_head" and value is None:
+            data["pot"]["rate_per_head"] = None
+        elif key == "pot.rate_per_over75" and value is None:
+            data["pot"]["rate_per_over75"] = None
+        else:
+            set_path(data, key, value)
+    # the one-rate rule: the last rate set wins when the panel sets one of them
+    if values.get("pot.rate_per_over75") is not None:
+        data["pot"]["rate_per_head"] = None
+    elif values.get("pot.rate_per_head") is not None:
+        data["pot"]["rate_per_over75"] = None
+    return parse_scenario(data, where)
+
+
+def changes(base_values: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The panel values that differ from the scenario file's."""
+    out = {}
+    for k, v in values.items():
+        b = base_values.get(k, None if not k.startswith("les.schemes.") else scheme_value("keep"))
+        if not _same(b, v):
+            out[k] = v
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-12)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return set(a) == set(b) and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+# --- links ------------------------------------------------------------------------------------
+
+MAX_LINK_VALUE = 2000
+
+
+def encode_value(value: Any) -> str:
+    """A value as short YAML flow text for a link: 6.0 -> '6', [0.0, 50.0] -> '[0, 50]'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(encode_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {encode_value(v)}" for k, v in value.items()) + "}"
+    text = str(value)
+    try:
+        if yaml.safe_load(text) == text and "\n" not in text:
+            return text
+    except yaml.YAMLError:
+        pass
+    return json.dumps(text, ensure_ascii=False)
+
+
+def decode_value(text: str) -> Any:
+    """Inverse of encode_value (YAML flow); raises ValueError on text that is not valid."""
+    if len(text) > MAX_LINK_VALUE:
+        raise ValueError("the value is too long")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ValueError(f"'{text[:60]}' is not a value") from None
+
+
+def _minimal_scheme(value: Mapping[str, Any]) -> Any:
+    """A scheme dict without the fields that equal the action's defaults: {action: decommission}."""
+    try:
+        default = scheme_value(str(value.get("action")))
+    except (KeyError, ValueError):
+        return dict(value)
+    out = {k: v for k, v in value.items() if k == "action" or not _same(default.get(k), v)}
+    return out
+
+
+def link_params(scenario_file: str | None, changed: Mapping[str, Any],
+                extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Query parameters that reopen the same scenario: the file's name, then the changed fields."""
+    out: dict[str, str] = {}
+    if scenario_file:
+        out["s"] = scenario_file
+    for k, v in (extra or {}).items():
+        out[k] = v
+    for k, v in changed.items():
+        if k.startswith("les.schemes.") and isinstance(v, Mapping):
+            v = _minimal_scheme(v)
+        out[k] = encode_value(v)
+    return out
+
+
+def _with_rate_rule(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Setting one pot rate clears the other (a scenario gives exactly one)."""
+    out = dict(values)
+    if out.get("pot.rate_per_head") is not None and "pot.rate_per_over75" not in values:
+        out["pot.rate_per_over75"] = None
+    if out.get("pot.rate_per_over75") is not None and "pot.rate_per_head" not in values:
+        out["pot.rate_per_head"] = None
+    return out
+
+
+@dataclass
+class LinkReading:
+    scenario_file: str | None
+    base: Scenario
+    overrides: dict[str, Any]
+    extra: dict[str, str]
+    warnings: list[str]
+
+
+def scenario_files(folder: str | Path) -> dict[str, Path]:
+    """Scenario files by name without '.yaml', sorted, guidance default first."""
+    files = {p.stem: p for p in sorted(Path(folder).glob("*.yaml"))}
+    if "guidance_default" in files:
+        files = {"guidance_default": files.pop("guidance_default"), **files}
+    return files
+
+
+def read_link(params: Mapping[str, Any], folder: str | Path, default_file: str = "guidance_default",
+              extra_keys: Iterable[str] = ("ccg",)) -> LinkReading:
+    """Read query parameters: the scenario file `s` and overrides; every bad part becomes a warning.
+
+    Overrides are applied one by one on top of the file, so a bad one is dropped and named while the
+    others still apply."""
+    warnings: list[str] = []
+    files = scenario_files(folder)
+    extra_keys = set(extra_keys)
+
+    def first(v: Any) -> str:
+        return str(v[-1] if isinstance(v, (list, tuple)) and v else v)
+
+    stem = first(params["s"]) if "s" in params else default_file
+    if stem not in files:
+        warnings.append(f"The link names a scenario file '{stem}' that does not exist; using "
+                        f"'{default_file}' instead.")
+        stem = default_file
+    try:
+        base = load_scenario(files[stem].read_bytes(), files[stem].name)
+    except (ScenarioError, OSError) as err:
+        warnings.append(f"The scenario file of the link cannot be read: {err}")
+        base = Scenario()
+    allowed = set(editable_keys())
+    candidates: dict[str, Any] = {}
+    extra: dict[str, str] = {}
+    for key, raw in params.items():
+        if key == "s":
+            continue
+        if key in extra_keys:
+            extra[key] = first(raw)
+            continue
+        if key not in allowed and not (key.startswith("les.schemes.les_") and len(key) > len("les.schemes.les_")):
+            warnings.append(f"The link has an unknown setting '{key}': ignored.")
+            continue
+        try:
+            value = decode_value(first(raw))
+        except ValueError as err:
+            warnings.append(f"The link's value for '{key}' cannot be read ({err}): ignored.")
+            continue
+        if key.startswith("les.schemes.") and isinstance(value, str):
+            value = {"action": value}
+        if key.startswith("les.schemes.") and isinstance(value, Mapping):
+            try:
+                value = scheme_value(str(value.get("action")), value)
+            except (KeyError, ValueError) as err:
+                warnings.append(f"The link's value for '{key}' is not a scheme action: ignored. "
+                                f"({str(err).splitlines()[0]})")
+                continue
+        candidates[key] = value
+    overrides = _with_rate_rule(candidates)
+    try:
+        build_scenario(base, overrides, where="the link")
+    except ScenarioError:
+        # Not valid together: keep the settings one by one, naming each that cannot be used.
+        overrides = {}
+        units: dict[str, dict[str, Any]] = {}
+        for key, value in candidates.items():
+            unit = ("distribution.weights" if key.startswith("distribution.weights.") else
+                    "pot.rate" if key.startswith("pot.rate_per_") else key)
+            units.setdefault(unit, {})[key] = value
+        for unit in units.values():
+            trial = _with_rate_rule({**overrides, **unit})
+            try:
+                build_scenario(base, trial, where="the link")
+            except ScenarioError as err:
+                warnings.append(f"{err} (this setting of the link was ignored)")
+                continue
+            overrides = trial
+    return LinkReading(stem, base, overrides, extra, warnings)

@@ -8,6 +8,7 @@ written. An existing DIR is refused unless --force.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -63,6 +64,9 @@ def atomic_dir(out: str, force: bool) -> Iterator[Path]:
     if not parent.is_dir():
         raise UserError(f"cannot write to {target}: the folder {parent} does not exist")
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private (0700); the output is an ordinary folder
     try:
         yield tmp
         if target.exists():

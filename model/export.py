@@ -878,8 +878,9 @@ def _summary_sheet(book: _Book, runs: list[Results], names: list[str]) -> tuple[
 
 
 def _criterion(text: str) -> str:
-    """A SUMIFS criterion matching `text` exactly: "=" first (no operators), wildcards escaped."""
-    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+    """A SUMIFS criterion matching the cell as written (neutralised, like every text cell) exactly:
+    "=" first (no operators), wildcards escaped."""
+    escaped = neutralise_text(text).replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
     return f'"={escaped}"'
 
 

@@ -481,7 +481,9 @@ def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "UTF-16"
+        # errors="replace": a UTF-16 file cut short (odd byte count) or with a broken surrogate pair is read
+        # like a truncated UTF-8 file, not reported as an unexpected problem
+        return data.decode("utf-16", errors="replace"), "UTF-16"
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[3:].decode("utf-8"), "UTF-8 with BOM"

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .validation import printable
+
 GUIDANCE = "NHS England 2014/15 planning guidance para 36"
 MAX_SCENARIO_BYTES = 256 * 1024
 MAX_SCENARIO_DEPTH = 8
@@ -291,12 +293,45 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     cur[parts[-1]] = value
 
 
-def _depth(obj: Any, level: int = 0) -> int:
-    if isinstance(obj, dict):
-        return max([level + 1] + [_depth(v, level + 1) for v in obj.values()])
-    if isinstance(obj, list):
-        return max([level + 1] + [_depth(v, level + 1) for v in obj])
-    return level
+def _too_deep(obj: Any, limit: int) -> bool:
+    """True when containers nest more than `limit` levels. Iterative, stops at the first too-deep
+    container, and visits each container once (aliases can share one object many times)."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(obj, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            if level + 1 > limit:
+                return True
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in children)
+    return False
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses anchors/aliases: a scenario never needs them, and they make
+    self-referencing or exponentially large ("billion laughs") documents."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a scenario file: write the value out",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
+        keys = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is given twice: keep one", key_node.start_mark)
+            keys.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _explain(err: ValidationError, filename: str) -> str:
@@ -310,7 +345,7 @@ def _explain(err: ValidationError, filename: str) -> str:
             msg = "unknown key (check the spelling; see scenarios/guidance_default.yaml for the keys)"
         elif e["type"] == "literal_error" and loc == "version":
             msg = "only version: 1 is understood"
-        where = f"key '{loc}'" if loc else "the file"
+        where = f"key '{printable(loc)}'" if e["loc"] else "the file"
         lines.append(f"{filename}: {where}: {msg}")
     return "\n".join(lines)
 
@@ -322,7 +357,7 @@ def parse_scenario(data: Any, filename: str = "scenario") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(f"{filename}: a scenario must be a mapping of keys to values, "
                             f"not {type(data).__name__}")
-    if _depth(data) > MAX_SCENARIO_DEPTH:
+    if _too_deep(data, MAX_SCENARIO_DEPTH):
         raise ScenarioError(f"{filename}: nested more than {MAX_SCENARIO_DEPTH} levels deep")
     try:
         return Scenario.model_validate(data)
@@ -344,14 +379,19 @@ def load_scenario(source: str | bytes, filename: str = "scenario.yaml") -> Scena
         raise ScenarioError(f"{filename}: the file is too large; a scenario may be at most "
                             f"{MAX_SCENARIO_BYTES:,} bytes")
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "not valid YAML"
-        raise ScenarioError(f"{filename}: not valid YAML{where}: {problem}") from None
+        problem = getattr(err, "problem", None) or " ".join(str(err).split())
+        raise ScenarioError(printable(f"{filename}: not valid YAML{where}: {problem}")) from None
     except RecursionError:
         raise ScenarioError(f"{filename}: nested too deeply") from None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as err:
+        # PyYAML's constructors raise these for explicit tags with bad values (!!int x, !!timestamp
+        # 2014-13-45, !!bool x) and for integers longer than Python allows (4,300 digits)
+        detail = " ".join(str(err).split())[:120]
+        raise ScenarioError(f"{filename}: not valid YAML: a value could not be read ({detail})") from None
     return parse_scenario(data, filename)
 
 

@@ -17,6 +17,14 @@ from typing import Literal
 Level = Literal["error", "warning"]
 
 
+def printable(text: str) -> str:
+    """Text with control characters (line breaks, terminal escape codes) shown escaped, e.g. '\\n',
+    so a header or key from a user's file cannot split a one-line message or repaint a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One error or warning about an input file.
@@ -43,7 +51,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.location()
         prefix = f"{self.file}, {where}" if where else self.file
-        return f"{prefix}: {self.message}"
+        return printable(f"{prefix}: {self.message}")
 
 
 @dataclass
@@ -116,7 +124,7 @@ class ValidationReport:
             n = len(self.errors)
             tail = f" (and {len(self.warnings)} warning{_s(len(self.warnings))})" if self.warnings else ""
             lines.append(f"Result: NOT usable: {n} error{_s(n)} to fix{tail}. Nothing was loaded.")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)
 
 
 def _s(n: int) -> str:

@@ -24,8 +24,8 @@ test-browser: $(STAMP) ## the real-browser test: Playwright driving /usr/bin/chr
 test-spreadsheet: $(STAMP) ## the workbook's live check formulas, recalculated by LibreOffice
 	$(BIN)/pytest -m spreadsheet
 
-test-fuzz: $(STAMP)    ## long fuzzing profile (10,000+ cases)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -p no:cacheprovider
+test-fuzz: $(STAMP)    ## long fuzzing profile: 10,000 cases per fuzz test of the practice-list and scenario loaders
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -n 2 -p no:cacheprovider tests/test_fuzz_practices.py tests/test_fuzz_scenario.py
 
 bench: $(STAMP)        ## print the benchmark tables
 	$(BIN)/python benchmarks/run_all.py

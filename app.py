@@ -33,10 +33,7 @@ from model.practices import MAX_UPLOAD_BYTES, load_practices, validate_frame
 from model.results import Results
 from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario
 
-try:  # the uncertainty analyses: the Uncertainty tab is shown only when they are installed
-    from model import charts_analysis, montecarlo, sensitivity
-except ImportError:  # pragma: no cover - depends on the checkout
-    charts_analysis = montecarlo = sensitivity = None
+from model import charts_analysis, montecarlo, sensitivity
 
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -51,8 +48,6 @@ SOURCES = {
     "upload": "Your own file (CSV or Excel)",
 }
 TABS = ["Overview", "Practices", "Localities", "Years", "Compare", "My practice", "Uncertainty", "Practice list"]
-if montecarlo is None:
-    TABS.remove("Uncertainty")
 MC_DRAWS = 1000
 MC_SEED = 2014
 # Growth draws rounded to 0.1 percentage point when the engine must run per draw (protection that can

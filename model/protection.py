@@ -41,18 +41,21 @@ def solve_topslice(pot: np.ndarray, loss: np.ndarray, allowed_share: np.ndarray,
     def excess(t: np.ndarray) -> np.ndarray:
         return groups.sum(protection_needed(loss, allocate(pot - t), allowed_share)) - t
 
+    # Excess below a ten-thousandth of the unit is float noise: where every practice is protected the
+    # excess is exactly 0 for every larger T, and noise must not push the answer past the smallest root.
+    eps = 1e-4
     need0 = excess(np.zeros_like(pot))  # = Σπ at T = 0, a lower bound on the answer
-    todo = need0 > 0
-    over = todo & (excess(pot.astype(float)) > 0)
+    todo = need0 > eps
+    over = todo & (excess(pot.astype(float)) > eps)
     lo = np.where(todo & ~over, np.minimum(need0, pot), 0.0)
-    hi = np.where(excess(lo) > 0, pot.astype(float), lo)
+    hi = np.where(excess(lo) > eps, pot.astype(float), lo)
     for _ in range(max_iterations):
         active = todo & ~over & ((hi - lo) > tolerance)
         if not active.any():
             break
         mid = (lo + hi) / 2
         e = excess(mid)
-        lo = np.where(active & (e > 0), mid, lo)
-        hi = np.where(active & (e <= 0), mid, hi)
+        lo = np.where(active & (e > eps), mid, lo)
+        hi = np.where(active & (e <= eps), mid, hi)
     topslice = np.where(over, pot, np.where(todo, hi, 0.0))
     return topslice, over & todo

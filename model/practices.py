@@ -385,7 +385,8 @@ def _parse_zip(data: bytes, name: str, ext: str) -> _Table | list[Problem]:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as exc:
         return [_err(name, f"the workbook could not be read: the file is damaged or incomplete ({exc}). "
                            "Try opening it in Excel and saving it again.")]
     if b"opendocument.spreadsheet" in mimetype:

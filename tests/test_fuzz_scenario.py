@@ -137,7 +137,7 @@ def mutated_document(draw: st.DrawFn) -> dict[str, object]:
             elif op == "replace":
                 parent[key] = draw(VALUE)
             else:
-                parent[key] = _nested(draw(st.integers(1, 40)), draw(VALUE))
+                parent[key] = _nested(draw(st.integers(1, 20)), draw(VALUE))
         elif op == "add":
             groups = [()] + [(*p, k) for p, k in paths if isinstance(_get(data, (*p, k)), dict)]
             target = _get(data, draw(st.sampled_from(groups)))
@@ -164,7 +164,7 @@ def mutated_document(draw: st.DrawFn) -> dict[str, object]:
 def _dump(data: object) -> str:
     try:
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    except (yaml.YAMLError, ValueError):  # e.g. keys yaml cannot write; fall back to a flow repr
+    except (yaml.YAMLError, ValueError, RecursionError):  # keys yaml cannot write, or too deep: a flow repr
         return repr(data)
 
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from model.engine import prepare, run  # noqa: E402
 from model.scenario import load_scenario_file  # noqa: E402
-from reference import reference_run  # noqa: E402
+from reference import run_reference as reference_run  # noqa: E402
 
 
 def main() -> None:

@@ -7,8 +7,6 @@ Run: .venv/bin/pytest tests/test_app.py -q
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -371,23 +369,12 @@ def test_uncertainty_tab_gives_a_range():
     assert len(at.get("plotly_chart")) == 3
 
 
-def test_rerun_after_a_rate_change_is_fast():
-    """Median wall time of AppTest.run() after changing the rate, Nene, model cache warm for the list
-    but not for the new rates. The target is 0.3 s of script time; AppTest adds its own overhead, so
-    the bound here is looser, and the measured figure is printed (pytest -s)."""
+def test_successive_rate_changes_each_update_the_pot():
+    """Every rate change re-runs the model (no stale cache). Speed: benchmarks/bench_app.py."""
     at = new_app()
-    at.number_input(key="in:pot.rate_per_head").set_value(5.5).run()
-    times = []
-    for rate in (6.0, 6.5, 7.0, 4.5, 5.25, 6.75, 7.5):
-        at.number_input(key="in:pot.rate_per_head").set_value(rate)
-        t = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - t)
+    for rate in (6.0, 6.5, 4.5, 5.25):
+        at.number_input(key="in:pot.rate_per_head").set_value(rate).run()
         assert metric(at, "Practice pot 2014/15") == views.money(rate * 647_677)
-    median = statistics.median(times)
-    print(f"\nrerun after a rate change: median {median:.3f} s over {len(times)} runs "
-          f"({', '.join(f'{t:.3f}' for t in times)})")
-    assert median < 1.0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -257,14 +257,15 @@ def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
     # Warnings a finance lead must see.
     labels = scenario.year_labels()
     for mask, text in (
+        # An empty pot (money stopped) that leaves promised protection unpaid is warned about too.
         (over_pot, "protection would need more than the whole pot: the pot is all top-sliced "
                    "and protection is scaled down pro rata"),
-        (flags_seen.get("floors_unaffordable", np.zeros(pot.shape, bool)),
+        (flags_seen.get("floors_unaffordable", np.zeros(pot.shape, bool)) & (pot > 0),
          "the floors cost more than the pot: floors scaled down pro rata"),
-        (flags_seen.get("caps_bind_all", np.zeros(pot.shape, bool)),
+        (flags_seen.get("caps_bind_all", np.zeros(pot.shape, bool)) & (pot > 0),
          "every practice is at the cap: the rest of the pot is retained by the commissioner"),
     ):
-        for t, c in zip(*np.nonzero(mask & (pot > 0))):
+        for t, c in zip(*np.nonzero(mask)):
             warnings.append(f"{codes[c]} {labels[t]}: {text}")
     no_part = (comm.sum(part[None, :].astype(float))[0] == 0)
     for c in np.nonzero(no_part)[0]:

@@ -456,8 +456,10 @@ def commissioner_year(sc, c: str, ps: list[Practice], t: int, label: str,
     else:
         break_even = math.nan
 
-    warnings = [f"{c} {label}: {text}" for text, flag in (
-        ("protection would need more than the whole pot", over),
+    # DESIGN §4.7: warn if protection would need more than the whole pot — an empty pot included (the
+    # protection promised is then not paid at all).
+    warnings = [f"{c} {label}: protection would need more than the whole pot"] if over else []
+    warnings += [f"{c} {label}: {text}" for text, flag in (
         ("the floors cost more than the pot", sharing.floors_unaffordable),
         ("every practice is at the cap", sharing.caps_bind_all)) if flag and pot > 0]
     rows = [{

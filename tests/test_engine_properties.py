@@ -227,10 +227,9 @@ def test_warnings_only_name_floors_and_caps_that_are_set(case):
 
 
 def test_no_cap_warning_when_no_cap_is_set():
-    """Minimal repro: a floor and no cap, and one commissioner (Y) where nobody takes part.
-    Y's whole pot is rightly retained ("no practice takes part"), but the engine also warns that
-    'every practice is at the cap', though the scenario has no cap (fill() treats 'no eligible
-    practice' as 'no practice with an unlimited cap')."""
+    """A floor and no cap, and one commissioner (Y) where nobody takes part: Y's whole pot is rightly
+    retained ("no practice takes part"), and no warning may talk about a cap the scenario does not
+    have. (Regression: fill() once took 'no eligible practice' for 'no practice with an unlimited cap'.)"""
     df = pd.DataFrame({"commissioner": ["X", "X", "Y"], "practice_code": ["A", "B", "C"],
                        "list_size": [1000, 2000, 3000], "over75": [100, 200, 300],
                        "participating": [True, True, False]})
@@ -260,3 +259,21 @@ def test_non_participants_get_no_allocation(case):
     res = run(df, scenario)
     p = res.practices
     assert (pence(p.loc[~p["participating"].astype(bool), "allocation"]) == 0).all()
+
+
+def test_protection_an_empty_pot_cannot_pay_is_warned_about():
+    """Minimal repro: non-recurrent money for one year, A loses £8,000 of LES, no loss allowed,
+    protection top-sliced from the pot. From 2015/16 the pot is £0, so A's protection silently drops
+    to £0 and A loses the whole £8,000. DESIGN §4.7 says to warn when protection would need more than
+    the whole pot; the engine only warns where the pot is above zero."""
+    from model.scenario import parse_scenario
+
+    df = pd.DataFrame({"practice_code": ["A", "B"], "list_size": [1000, 1000], "over75": [100, 100],
+                       "les_total": [8000.0, 0.0]})
+    res = run(df, parse_scenario({
+        "horizon_years": 2, "funding": {"type": "non_recurrent", "years": 1},
+        "les": {"schemes": {"les_total": {"action": "decommission"}},
+                "protection": {"max_loss_pct": [0], "funded_from": "pot"}}}))
+    a = res.practices[res.practices["practice_code"] == "A"]
+    assert a["protection"].tolist() == [6000.0, 0.0]          # 2015/16: nothing to top-slice
+    assert any("2015/16" in w and "more than the whole pot" in w for w in res.warnings), res.warnings

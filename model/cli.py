@@ -86,6 +86,8 @@ def _register_commands() -> None:
              cli_run.configure_run, cli_run.handle_run)
     register("compare", "run two or more scenarios and write them side by side with per-practice deltas",
              cli_run.configure_compare, cli_run.handle_compare)
+    register("national", "run one scenario for every CCG and write how its outcomes spread across CCGs",
+             cli_run.configure_national, cli_run.handle_national)
     register("onepager", cli_onepager.HELP, cli_onepager.configure, cli_onepager.handle)
     register("sensitivity", "one-way sensitivity (tornado): how far each assumption moves a headline",
              cli_analysis.configure_sensitivity, cli_analysis.handle_sensitivity)

@@ -128,3 +128,27 @@ def handle_compare(args: argparse.Namespace) -> int:
     emit(sys.stdout, f"wrote {args.out}: differing_assumptions.csv, compare_summary.csv, "
                      f"compare_practices.csv, compare.xlsx ({len(runs)} scenarios)")
     return 0
+
+
+def configure_national(p: argparse.ArgumentParser) -> None:
+    _configure_common(p, many=False)
+    p.add_argument("--year", type=int, default=0, metavar="N", help="year index to compare (0 = first year)")
+
+
+def handle_national(args: argparse.Namespace) -> int:
+    """One scenario for every CCG in the file: outcomes per CCG and their spread across CCGs."""
+    from .national import ccg_outcomes, distribution
+
+    results = run_checked(load_inputs(args.practices), load_scenario_arg(args.scenario))
+    if not 0 <= args.year < results.scenario.horizon_years:
+        raise UserError(f"--year must be between 0 and {results.scenario.horizon_years - 1}")
+    outcomes = ccg_outcomes(results, args.year)
+    spread = distribution(outcomes)
+    with atomic_dir(args.out, args.force) as tmp:
+        (tmp / "ccg_outcomes.csv").write_bytes(csv_bytes(outcomes))
+        (tmp / "ccg_distribution.csv").write_bytes(csv_bytes(spread))
+    median = spread.set_index("outcome")["p50"]
+    emit(sys.stdout, f"wrote {args.out}: ccg_outcomes.csv, ccg_distribution.csv ({len(outcomes)} CCGs; "
+                     f"median new money £{median['new_money_per_head']:.2f} a head, median share of "
+                     f"practices losing {median['share_losing_pct']:.1f} %)")
+    return 0

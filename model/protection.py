@@ -41,9 +41,9 @@ def solve_topslice(pot: np.ndarray, loss: np.ndarray, allowed_share: np.ndarray,
     def excess(t: np.ndarray) -> np.ndarray:
         return groups.sum(protection_needed(loss, allocate(pot - t), allowed_share)) - t
 
-    # Excess below a ten-thousandth of the unit is float noise: where every practice is protected the
+    # Excess below a millionth of the unit is float noise: where every practice is protected the
     # excess is exactly 0 for every larger T, and noise must not push the answer past the smallest root.
-    eps = 1e-4
+    eps = 1e-6
     need0 = excess(np.zeros_like(pot))  # = Σπ at T = 0, a lower bound on the answer
     todo = need0 > eps
     over = todo & (excess(pot.astype(float)) > eps)

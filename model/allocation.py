@@ -49,7 +49,8 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
 
     Returns the allocation (T, N) in the units of `money` and flags per group (T, n):
     ``floors_unaffordable`` (floors cost more than the money: floors scaled down pro rata) and
-    ``caps_bind_all`` (everyone at cap: the rest is left unallocated).
+    ``caps_bind_all`` (everyone with a share at the cap, the rest at the floor: the rest of the money is
+    left unallocated).
 
     Without floor or cap this is simply ``money × share / Σ share``. Otherwise it finds the factor λ
     with ``Σ clip(λ·share, floor, cap) = money`` by bisection (the sum is monotone in λ), then makes it
@@ -72,10 +73,14 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
     if not np.any(f > 0) and cap is None:
         return share * groups.take(np.divide(money, ssum, out=np.zeros_like(money), where=ssum > 0)), flags
 
-    fsum, csum = groups.sum(f), groups.sum(np.where(np.isinf(c), 0.0, c))
-    has_inf_cap = groups.sum(np.isinf(c) & elig) > 0
+    # A row with no share stays at its floor however much money there is, so "everyone at the cap"
+    # means every row with a share at its cap and the others at their floors (continuous in money).
+    has_share = elig & (share > 0)
+    at_most = np.where(has_share, c, f)
+    fsum, csum = groups.sum(f), groups.sum(np.where(np.isinf(at_most), 0.0, at_most))
+    has_inf_cap = groups.sum(np.isinf(at_most) & elig) > 0
     flags["floors_unaffordable"] = (fsum >= money) & (fsum > 0)
-    flags["caps_bind_all"] = (cap is not None) & ~has_inf_cap & (csum <= money) & (groups.sum(elig) > 0)
+    flags["caps_bind_all"] = (cap is not None) & ~has_inf_cap & (csum <= money) & (groups.sum(has_share) > 0)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ceiling = np.where(share > 0, np.where(np.isinf(c), (f + groups.take(money)) / share, c / share), 0.0)
@@ -99,5 +104,5 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
 
     pro_rata_floor = f * groups.take(np.divide(money, fsum, out=np.zeros_like(money), where=fsum > 0))
     alloc = np.where(groups.take(flags["floors_unaffordable"]), pro_rata_floor, alloc)
-    alloc = np.where(groups.take(flags["caps_bind_all"]), np.where(elig, c, 0.0), alloc)
+    alloc = np.where(groups.take(flags["caps_bind_all"]), np.where(elig, at_most, 0.0), alloc)
     return alloc, flags

@@ -129,10 +129,13 @@ def share_out(money: float, shares: list[float], eligible: list[bool], floors: l
             out[i] = floors[i] * (money / floor_total)
         return out, True, False
     if not no_cap and all(caps[i] is not None for i in rows):
-        cap_total = fsum_in_order(caps[i] for i in rows)
-        if cap_total <= money:                             # everyone at the cap
+        # A row with no share never rises above its floor: "everyone at the cap" means every row with
+        # a share at its cap and the rest at their floors.
+        most = {i: caps[i] if shares[i] > 0 else floors[i] for i in rows}
+        cap_total = fsum_in_order(most[i] for i in rows)
+        if any(shares[i] > 0 for i in rows) and cap_total <= money:   # everyone at the cap
             for i in rows:
-                out[i] = caps[i]
+                out[i] = most[i]
             return out, False, True
 
     def cap_of(i: int) -> float:

@@ -11,7 +11,7 @@ array([[34, 33, 33]])
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,41 +35,70 @@ def to_pounds(pence: np.ndarray) -> np.ndarray:
     return np.asarray(pence, dtype=np.int64) / 100.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Groups:
     """Practices grouped into `n` groups (commissioners, localities…) by integer id, per year.
 
-    Arrays of practice values have shape (years, practices); group values (years, n).
+    Arrays of practice values have shape (years, practices); group values (years, n). When the ids
+    are sorted (practices are sorted by commissioner), sums are segment sums (``np.add.reduceat``)
+    and broadcasts are ``np.repeat``: several times faster than scattering with ``np.bincount``.
+    Integer sums (pence) are done in int64, so they are exact.
     """
 
     ids: np.ndarray  # (N,) int group id of each practice
     n: int
+    counts: np.ndarray = field(init=False, repr=False)
+    _starts: np.ndarray | None = field(init=False, repr=False)   # segment starts of non-empty groups
+    _filled: np.ndarray | None = field(init=False, repr=False)   # ids of non-empty groups, if some are empty
+    _order: np.ndarray | None = field(init=False, repr=False)    # stable sort of ids, when not sorted
 
-    @property
-    def counts(self) -> np.ndarray:
-        return np.bincount(self.ids, minlength=self.n)
+    def __post_init__(self) -> None:
+        ids = np.asarray(self.ids, dtype=np.int64)
+        counts = np.bincount(ids, minlength=self.n)
+        is_sorted = bool(ids.size == 0 or np.all(ids[1:] >= ids[:-1]))
+        filled = np.flatnonzero(counts)
+        starts = np.concatenate([[0], np.cumsum(counts[filled])[:-1]]).astype(np.intp)
+        for name, value in (("ids", ids), ("counts", counts), ("_starts", starts),
+                            ("_filled", None if filled.size == self.n else filled),
+                            ("_order", None if is_sorted else np.argsort(ids, kind="stable"))):
+            object.__setattr__(self, name, value)
+
+    def _segments(self, x: np.ndarray, ufunc: np.ufunc, empty: float | int) -> np.ndarray:
+        """Apply `ufunc`.reduceat over each group's practices: (T, N) -> (T, n); `empty` where none."""
+        x = np.atleast_2d(x)
+        if self._order is not None:
+            x = x[:, self._order]
+        if x.shape[1] == 0:
+            return np.full((x.shape[0], self.n), empty, dtype=x.dtype)
+        seg = ufunc.reduceat(x, self._starts, axis=1)
+        if self._filled is None:
+            return seg
+        out = np.full((x.shape[0], self.n), empty, dtype=seg.dtype)
+        out[:, self._filled] = seg
+        return out
 
     def sum(self, x: np.ndarray) -> np.ndarray:
-        """Group totals per year: (T, N) -> (T, n)."""
-        x = np.atleast_2d(x)
-        t = x.shape[0]
-        flat = (np.arange(t)[:, None] * self.n + self.ids[None, :]).ravel()
-        return np.bincount(flat, weights=x.ravel().astype(float), minlength=t * self.n).reshape(t, self.n)
+        """Group totals per year: (T, N) -> (T, n) float."""
+        return self._segments(np.asarray(x, dtype=float), np.add, 0.0)
 
     def isum(self, x: np.ndarray) -> np.ndarray:
-        """Exact integer group totals (pence): (T, N) int -> (T, n) int64 (exact below 2**53 pence)."""
-        return np.rint(self.sum(np.atleast_2d(x).astype(float))).astype(np.int64)
+        """Exact integer group totals (pence): (T, N) int -> (T, n) int64 (floats: the rounded float total)."""
+        x = np.asarray(x)
+        if x.dtype.kind in "biu":
+            return self._segments(x.astype(np.int64, copy=False), np.add, 0)
+        return np.rint(self.sum(x)).astype(np.int64)
 
     def take(self, g: np.ndarray) -> np.ndarray:
         """Broadcast group values back to practices: (T, n) -> (T, N)."""
-        return np.asarray(g)[:, self.ids]
+        g = np.asarray(g)
+        if self._order is None:
+            return np.repeat(g, self.counts, axis=-1)
+        return g[..., self.ids]
 
     def max(self, x: np.ndarray, initial: float = 0.0) -> np.ndarray:
-        x = np.atleast_2d(x)
-        out = np.full((x.shape[0], self.n), initial, dtype=float)
-        rows = np.broadcast_to(np.arange(x.shape[0])[:, None], x.shape)
-        np.maximum.at(out, (rows, np.broadcast_to(self.ids, x.shape)), x)
-        return out
+        """Group maxima per year, at least `initial`: (T, N) -> (T, n)."""
+        seg = self._segments(np.asarray(x, dtype=float), np.maximum, initial)
+        return np.maximum(seg, initial)
 
 
 def largest_remainder(raw_pence: np.ndarray, groups: Groups, target: np.ndarray | None = None) -> np.ndarray:

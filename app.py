@@ -23,18 +23,18 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from model import charts, views
+from model import charts, charts_analysis, montecarlo, sensitivity, views
 from model.anonymise import anonymise
 from model.compare import compare_practices, compare_summary, differing_assumptions
 from model.engine import EngineInputError, prepare, run
 from model.export import csv_bytes, csv_zip_bytes, workbook_bytes
+from model.memory import keep_freed_memory
 from model.onepager import render_html, story
 from model.practices import MAX_UPLOAD_BYTES, load_practices, validate_frame
 from model.results import Results
 from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario
 
-from model import charts_analysis, montecarlo, sensitivity
-
+keep_freed_memory()  # reuse freed memory between reruns instead of faulting it in again (model/memory.py)
 ROOT = Path(__file__).resolve().parent
 SCENARIO_DIR = ROOT / "scenarios"
 NENE = ROOT / "data" / "nene_2014_15.csv"

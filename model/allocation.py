@@ -53,8 +53,8 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
     left unallocated).
 
     Without floor or cap this is simply ``money × share / Σ share``. Otherwise it finds the factor λ
-    with ``Σ clip(λ·share, floor, cap) = money`` by bisection (the sum is monotone in λ), then makes it
-    exact on the final set of floored/capped rows.
+    with ``Σ clip(λ·share, floor, cap) = money`` (see ``_solve_factor``), then makes it exact on the
+    final set of floored/capped rows.
 
     >>> g = Groups(np.array([0, 0, 0]), 1)
     >>> a, _ = fill(np.array([[0.1, 0.3, 0.6]]), np.array([[1000.0]]), g, np.array([True] * 3), floor=200.0)
@@ -84,15 +84,7 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ceiling = np.where(share > 0, np.where(np.isinf(c), (f + groups.take(money)) / share, c / share), 0.0)
-    lo = np.zeros_like(money)
-    hi = groups.max(ceiling) + 1.0
-    for _ in range(iterations):
-        mid = (lo + hi) / 2
-        got = groups.sum(np.clip(groups.take(mid) * share, f, c))
-        below = got < money
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-    lam = groups.take(hi)
+    lam = groups.take(_solve_factor(share, money, groups, elig, f, c, groups.max(ceiling) + 1.0, iterations))
     floored = lam * share <= f
     capped = (lam * share >= c) & ~floored
     free = elig & ~floored & ~capped
@@ -106,3 +98,42 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
     alloc = np.where(groups.take(flags["floors_unaffordable"]), pro_rata_floor, alloc)
     alloc = np.where(groups.take(flags["caps_bind_all"]), np.where(elig, at_most, 0.0), alloc)
     return alloc, flags
+
+
+def _solve_factor(share: np.ndarray, money: np.ndarray, groups: Groups, elig: np.ndarray, f: np.ndarray,
+                  c: np.ndarray, hi: np.ndarray, iterations: int) -> np.ndarray:
+    """λ (T, n) with ``g(λ) = Σ clip(λ·share, f, c) = money`` in each group, given g(hi) ≥ money.
+
+    g is piecewise linear and non-decreasing, so a Newton step from λ, taking the rows that are
+    neither floored nor capped at λ as free, lands on the root as soon as λ is on the root's linear
+    piece: usually within a handful of steps. As in Numerical Recipes' ``rtsafe``, a Newton step is
+    taken only if it stays inside the bracket [lo, hi] the evaluations so far establish and is at most
+    half the step before last; otherwise the bracket is halved. So it never needs many more steps than
+    plain bisection, and on real lists needs far fewer.
+    """
+    lo = np.zeros_like(money)
+    ssum = groups.sum(np.where(elig, share, 0.0))
+    lam = np.clip(np.divide(money, ssum, out=hi.copy(), where=ssum > 0), lo, hi)  # the answer with no floor or cap
+    tol = 1e-12 * np.maximum(np.abs(money), 1.0)
+    step = dx_before = hi - lo
+    active = np.ones(money.shape, bool)
+    for _ in range(2 * iterations):
+        scaled = groups.take(lam) * share
+        a = np.clip(scaled, f, c)
+        got = groups.sum(a)
+        active &= np.abs(got - money) > tol
+        if not active.any():
+            break
+        below = got < money
+        lo = np.where(active & below, lam, lo)
+        hi = np.where(active & ~below, lam, hi)
+        free = elig & (scaled > f) & (scaled < c)
+        free_share = groups.sum(np.where(free, share, 0.0))
+        fixed = got - groups.sum(np.where(free, a, 0.0))
+        newton = np.divide(money - fixed, free_share, out=np.full_like(money, np.nan), where=free_share > 0)
+        use = (newton > lo) & (newton < hi) & (2 * np.abs(newton - lam) <= dx_before)
+        nxt = np.where(use, newton, (lo + hi) / 2)
+        dx_before, step = step, np.abs(nxt - lam)
+        active &= (nxt > lo) & (nxt < hi)  # the bracket cannot be split any further
+        lam = np.where(active, nxt, lam)
+    return lam

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from model.memory import keep_freed_memory
 from model.practices import load_practices
 
 EXIT_OK = 0
@@ -121,6 +122,7 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    keep_freed_memory()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -21,7 +21,8 @@ Decisions where DESIGN is silent (the reference implementation in tests follows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -69,9 +70,20 @@ class PracticeList:
     localities: Groups                # commissioner × locality
     locality_comm: Groups             # locality -> its commissioner
     locality_keys: pd.DataFrame       # commissioner, locality per locality group
+    commissioner_dtype: pd.CategoricalDtype  # made once: building category indexes costs more than a run
+
+    _cache: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.list_size)
+
+    def locality_labels(self, n_years: int) -> dict[str, pd.Series]:
+        """The commissioner and locality columns of the locality table, made once per horizon."""
+        key = ("locality_labels", n_years)
+        if key not in self._cache:
+            self._cache[key] = {c: pd.Series(np.tile(self.locality_keys[c].to_numpy(dtype=object), n_years),
+                                             dtype="str") for c in ("commissioner", "locality")}
+        return self._cache[key]
 
 
 def prepare(practices: pd.DataFrame) -> PracticeList:
@@ -111,6 +123,7 @@ def prepare(practices: pd.DataFrame) -> PracticeList:
         localities=Groups(eid, len(keys)),
         locality_comm=Groups(cid[first].astype(np.int64), len(codes)),
         locality_keys=pd.DataFrame({"commissioner": keys[:, 0], "locality": keys[:, 1]}),
+        commissioner_dtype=pd.CategoricalDtype(codes),
     )
 
 
@@ -273,8 +286,8 @@ def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
 
     practices_t = _practice_table(pl, scenario, lists, over75, allocation, new_money_share, recycled_share, loss,
                                   gain, protection, net, stranded, ent is not None)
-    summary = _summary_table(scenario, codes, comm, lists, over75, part, base_pot, pot, new_money, recycled,
-                             savings, gain, allocation, topslice, protection, from_commissioner, retained,
+    summary = _summary_table(scenario, pl.commissioner_dtype, comm, lists, over75, part, base_pot, pot, new_money,
+                             recycled, savings, gain, allocation, topslice, protection, from_commissioner, retained,
                              net, net_cost, avoided, saving, stranded, o75_total)
     pence = {"allocation": allocation, "protection": protection, "les_lost": loss, "les_gained": gain,
              "net_change": net, "new_money_share": new_money_share, "recycled_share": recycled_share,
@@ -284,60 +297,98 @@ def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
                    summary=summary, checks=_checks(pl, practices_t, summary), warnings=warnings)
 
 
+def _codes(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """A categorical column from codes already known to be valid (skips pandas' validation)."""
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
 def _tile(cat: pd.Categorical, n_years: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.tile(cat.codes, n_years), dtype=cat.dtype)
+    return _codes(np.tile(cat.codes, n_years), cat.dtype)
 
 
-def _per(x: np.ndarray, d: np.ndarray) -> np.ndarray:
+@lru_cache(maxsize=64)
+def _year_dtype(labels: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(labels), ordered=True)
+
+
+def _per(x: np.ndarray, d: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """x / d, NaN where d is 0 (a £ per head with no heads is not a number)."""
-    return np.divide(x, d, out=np.full(np.shape(x), np.nan), where=d > 0)
+    out = np.empty(np.shape(x)) if out is None else out
+    out.fill(np.nan)
+    return np.divide(x, d, out=out, where=d > 0)
+
+
+def _frame(labels: dict, numbers: dict) -> pd.DataFrame:
+    """Label columns, then number columns, as one DataFrame.
+
+    The numbers are written straight into one float block (a row per column) that pandas adopts
+    without copying: copying ~40,000 × 14 floats into a fresh block (and touching that fresh memory)
+    was the largest single cost of a national run. Each value of `numbers` is an array of pence (to
+    be shown in £), or a callable filling its row of the block.
+    """
+    first = next(iter(labels.values()))
+    block = np.empty((len(numbers), len(first)))
+    for row, v in zip(block, numbers.values()):
+        if callable(v):
+            v(row)
+        else:
+            np.divide(v.reshape(-1), 100.0, out=row)
+    table = pd.DataFrame(block.T, columns=list(numbers), copy=False)
+    return pd.concat([pd.DataFrame(labels, copy=False), table], axis=1)
+
+
+def _copy(x: np.ndarray):
+    return lambda row: np.copyto(row, np.reshape(x, -1))
 
 
 def _practice_table(pl: PracticeList, scenario: Scenario, lists, over75, allocation, new_money_share,
                     recycled_share, loss, gain, protection, net, stranded, by_locality: bool) -> pd.DataFrame:
     n_years, n = lists.shape
-    labels = scenario.year_labels()
-    alloc_pounds = allocation.ravel() / 100.0
-    lists_f, o75_f = lists.ravel(), over75.ravel()
+    year_index = np.repeat(np.arange(n_years), n)
     code = _tile(pl.labels["practice_code"], n_years)
     locality = _tile(pl.labels["locality"], n_years)
-    return pd.DataFrame({
-        "commissioner": pd.Categorical.from_codes(np.tile(pl.comm.ids, n_years), categories=pl.commissioners),
+    labels = {
+        "commissioner": _codes(np.tile(pl.comm.ids, n_years), pl.commissioner_dtype),
         "practice_code": code,
         "practice_name": _tile(pl.labels["practice_name"], n_years),
         "locality": locality,
         "paid_to": locality if by_locality else code,
-        "year": pd.Categorical.from_codes(np.repeat(np.arange(n_years), n), categories=labels, ordered=True),
-        "year_index": np.repeat(np.arange(n_years), n),
+        "year": _codes(year_index, _year_dtype(tuple(scenario.year_labels()))),
+        "year_index": year_index,
         "participating": np.tile(pl.participating, n_years),
-        "list_size": lists_f,
-        "over75": o75_f,
-        "allocation": alloc_pounds,
-        "new_money_share": new_money_share.ravel() / 100.0,
-        "recycled_share": recycled_share.ravel() / 100.0,
-        "les_lost": loss.ravel() / 100.0,
-        "les_gained": gain.ravel() / 100.0,
-        "protection": protection.ravel() / 100.0,
-        "net_change": net.ravel() / 100.0,
-        "net_change_per_head": _per(net.ravel() / 100.0, lists_f),
-        "allocation_per_head": _per(alloc_pounds, lists_f),
-        "allocation_per_over75": _per(alloc_pounds, o75_f),
-        "admissions_to_break_even": admissions_to_break_even(alloc_pounds, scenario.admissions.cost_per_admission),
-        "unfunded_commitment": stranded.ravel() / 100.0,
+    }
+    lists_f, o75_f = lists.reshape(-1), over75.reshape(-1)
+    alloc_pounds = allocation.reshape(-1) / 100.0
+    cost = scenario.admissions.cost_per_admission
+    return _frame(labels, {
+        "list_size": _copy(lists_f),
+        "over75": _copy(o75_f),
+        "allocation": _copy(alloc_pounds),
+        "new_money_share": new_money_share,
+        "recycled_share": recycled_share,
+        "les_lost": loss,
+        "les_gained": gain,
+        "protection": protection,
+        "net_change": net,
+        "net_change_per_head": lambda row: _per(net.reshape(-1) / 100.0, lists_f, out=row),
+        "allocation_per_head": lambda row: _per(alloc_pounds, lists_f, out=row),
+        "allocation_per_over75": lambda row: _per(alloc_pounds, o75_f, out=row),
+        "admissions_to_break_even": _copy(admissions_to_break_even(alloc_pounds, cost)),
+        "unfunded_commitment": stranded,
     })
 
 
-def _summary_table(scenario, codes, comm, lists, over75, part, base_pot, pot, new_money, recycled, savings, gain,
-                   allocation, topslice, protection, from_commissioner, retained, net, net_cost, avoided, saving,
-                   stranded, o75_total) -> pd.DataFrame:
+def _summary_table(scenario, commissioner_dtype, comm, lists, over75, part, base_pot, pot, new_money, recycled,
+                   savings, gain, allocation, topslice, protection, from_commissioner, retained, net, net_cost,
+                   avoided, saving, stranded, o75_total) -> pd.DataFrame:
     n_years, n_comm = pot.shape
     labels = scenario.year_labels()
     adm = scenario.admissions
     p = lambda x: (np.asarray(x).ravel() / 100.0)  # noqa: E731  pence -> £
     lt, ot = comm.sum(lists).ravel(), o75_total.ravel()
     return pd.DataFrame({
-        "commissioner": pd.Categorical.from_codes(np.tile(np.arange(n_comm), n_years), categories=codes),
-        "year": pd.Categorical.from_codes(np.repeat(np.arange(n_years), n_comm), categories=labels, ordered=True),
+        "commissioner": _codes(np.tile(np.arange(n_comm), n_years), commissioner_dtype),
+        "year": _codes(np.repeat(np.arange(n_years), n_comm), _year_dtype(tuple(labels))),
         "year_index": np.repeat(np.arange(n_years), n_comm),
         "practices": np.tile(comm.counts, n_years),
         "participating": np.tile(comm.isum(part[None, :].astype(np.int64))[0], n_years),
@@ -373,9 +424,8 @@ def _locality_table(pl: PracticeList, scenario: Scenario, lists, over75, pence: 
     """Practice figures added up by commissioner, locality and year, with per-head figures."""
     loc = pl.localities
     n_years = lists.shape[0]
-    cols = {c: np.tile(pl.locality_keys[c].to_numpy(dtype=object), n_years) for c in ("commissioner", "locality")}
-    cols["year"] = pd.Categorical.from_codes(np.repeat(np.arange(n_years), loc.n),
-                                             categories=scenario.year_labels(), ordered=True)
+    cols = dict(pl.locality_labels(n_years))
+    cols["year"] = _codes(np.repeat(np.arange(n_years), loc.n), _year_dtype(tuple(scenario.year_labels())))
     cols["practices"] = np.tile(loc.counts, n_years)
     cols["winners"] = loc.isum((pence["net_change"] > 0).astype(np.int64)).ravel()
     cols["losers"] = loc.isum((pence["net_change"] < 0).astype(np.int64)).ravel()
@@ -386,7 +436,7 @@ def _locality_table(pl: PracticeList, scenario: Scenario, lists, over75, pence: 
     cols["allocation_per_head"] = _per(cols["allocation"], cols["list_size"])
     cols["allocation_per_over75"] = _per(cols["allocation"], cols["over75"])
     cols["net_change_per_head"] = _per(cols["net_change"], cols["list_size"])
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols, copy=False)
 
 
 def _checks(pl: PracticeList, practices: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
@@ -404,12 +454,13 @@ def _checks(pl: PracticeList, practices: pd.DataFrame, summary: pd.DataFrame) ->
     def total(c: str) -> np.ndarray:
         return col_pence(summary, c, comm.n)
 
-    rows = []
+    rows: dict[str, list] = {"check": [], "description": [], "rows_checked": [], "largest_difference": [],
+                             "status": []}
 
     def add(name: str, description: str, expected: np.ndarray, actual: np.ndarray) -> None:
         worst = int(np.max(np.abs(actual - expected))) if expected.size else 0
-        rows.append({"check": name, "description": description, "rows_checked": int(expected.size),
-                     "largest_difference": worst / 100.0, "status": "PASS" if worst == 0 else "FAIL"})
+        for k, v in zip(rows, (name, description, int(expected.size), worst / 100.0, "PASS" if worst == 0 else "FAIL")):
+            rows[k].append(v)
 
     allocation, retained = rows_sum("allocation"), total("retained")
     net_plus_retained = rows_sum("net_change") + retained

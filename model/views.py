@@ -287,12 +287,16 @@ def waterfall_steps(results: Results, year_index: int = 0) -> list[tuple[str, fl
 # Tables for display (numbers stay numbers; the page formats them with column kinds)
 # ---------------------------------------------------------------------------------------------
 
-PRACTICE_COLUMNS: dict[str, tuple[str, str]] = {
-    # results column: (heading, kind)
+HEADINGS: dict[str, tuple[str, str]] = {
+    # results column: (heading on the page, kind for formatting)
+    "commissioner": ("CCG", "text"),
     "practice_code": ("Code", "text"),
     "practice_name": ("Practice", "text"),
     "locality": ("Locality", "text"),
     "participating": ("Taking part", "bool"),
+    "practices": ("Practices", "count"),
+    "winners": ("Better off", "count"),
+    "losers": ("Worse off", "count"),
     "list_size": ("Patients", "count"),
     "over75": ("Aged 75+", "count"),
     "over75_pct": ("% aged 75+", "pct"),
@@ -310,26 +314,21 @@ PRACTICE_COLUMNS: dict[str, tuple[str, str]] = {
     "unfunded_commitment": ("Unfunded staff costs (£)", "money"),
 }
 
-LOCALITY_COLUMNS: dict[str, tuple[str, str]] = {
-    "commissioner": ("CCG", "text"),
-    "locality": ("Locality", "text"),
-    "practices": ("Practices", "count"),
-    "winners": ("Better off", "count"),
-    "losers": ("Worse off", "count"),
-    "list_size": ("Patients", "count"),
-    "over75": ("Aged 75+", "count"),
-    "allocation": ("Allocation (£)", "money"),
-    "new_money_share": ("of which new money (£)", "money"),
-    "recycled_share": ("of which LES money back (£)", "money"),
-    "les_lost": ("LES lost (£)", "money"),
-    "les_gained": ("LES gained (£)", "money"),
-    "protection": ("Protection (£)", "money"),
-    "net_change": ("Net change (£)", "money"),
-    "allocation_per_head": ("Allocation per patient (£)", "money_pence"),
-    "allocation_per_over75": ("Allocation per patient 75+ (£)", "money_pence"),
-    "net_change_per_head": ("Net change per patient (£)", "money_pence"),
-    "unfunded_commitment": ("Unfunded staff costs (£)", "money"),
-}
+
+def _pick(*columns: str) -> dict[str, tuple[str, str]]:
+    return {c: HEADINGS[c] for c in columns}
+
+
+PRACTICE_COLUMNS = _pick(
+    "practice_code", "practice_name", "locality", "participating", "list_size", "over75", "over75_pct",
+    "allocation", "new_money_share", "recycled_share", "les_lost", "les_gained", "protection", "net_change",
+    "net_change_per_head", "allocation_per_head", "allocation_per_over75", "admissions_to_break_even",
+    "unfunded_commitment")
+
+LOCALITY_COLUMNS = _pick(
+    "commissioner", "locality", "practices", "winners", "losers", "list_size", "over75", "allocation",
+    "new_money_share", "recycled_share", "les_lost", "les_gained", "protection", "net_change",
+    "allocation_per_head", "allocation_per_over75", "net_change_per_head", "unfunded_commitment")
 
 YEAR_COLUMNS: dict[str, tuple[str, str]] = {
     "year": ("Year", "text"),

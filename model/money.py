@@ -101,12 +101,17 @@ class Groups:
         return np.maximum(seg, initial)
 
 
+REMAINDER_STEPS = 1e6
+"""Remainders are compared in millionths of a penny: closer than that they are tied."""
+
+
 def largest_remainder(raw_pence: np.ndarray, groups: Groups, target: np.ndarray | None = None) -> np.ndarray:
     """Round non-negative amounts in pence (T, N) to whole pence so each group adds up to `target`.
 
     `target` (T, n) int defaults to each group's raw total rounded half up. The shortfall left by
     rounding every row down is handed out one penny at a time to the rows with the largest
-    remainders; ties go to the earlier row, so the result is deterministic.
+    remainders (compared to a millionth of a penny); ties go to the earlier row, so the result is
+    deterministic.
     """
     raw = np.atleast_2d(np.asarray(raw_pence, dtype=float))
     floor = np.floor(raw + 1e-9)
@@ -119,9 +124,12 @@ def largest_remainder(raw_pence: np.ndarray, groups: Groups, target: np.ndarray 
         return base
     t, n = raw.shape
     ids = np.broadcast_to(groups.ids, raw.shape)
+    # Remainders within a millionth of a penny of each other are a tie (binary noise: 313.4971…
+    # and 1,563.4971… can be the same fraction computed two ways), so the earlier row gets the penny.
+    rem_key = np.floor(rem * REMAINDER_STEPS + 0.5)
     # Sort by group, then largest remainder, then position: complex numbers sort lexicographically
     # (real part, then imaginary), and a stable argsort of them is ~4x faster than np.lexsort.
-    order = np.argsort(ids + 1j * -rem, axis=-1, kind="stable")
+    order = np.argsort(ids + 1j * -rem_key, axis=-1, kind="stable")
     sorted_ids = np.take_along_axis(ids, order, axis=-1)
     starts = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
     rank = np.arange(n)[None, :] - starts[sorted_ids]

@@ -19,6 +19,7 @@ It follows the decisions that ``model/engine.py``'s module docstring lists where
 And these, also the engine's (not in its docstring):
 - rounding half up absorbs binary noise (0.285 × 100 = 28.4999… rounds to 29);
 - LES losses and gains are rounded per scheme, per commissioner-year, by largest remainder;
+- remainders are compared in millionths of a penny (closer ones are a tie, and ties go to the earlier row);
 - allocations are rounded by largest remainder to the rounded total of the unrounded allocations
   (never more than the money shared out); what is left is retained;
 - protection is worked out on the rounded allocations and each practice's is rounded half up on its
@@ -74,7 +75,8 @@ def largest_remainder(raw: list[float], target: int | None = None) -> list[int]:
             total += x
         target = round_half_up(total)
     missing = target - sum(down)
-    order = sorted(range(n), key=lambda i: (-remainder[i], i))
+    # Remainders are compared in millionths of a penny: closer than that is a tie (binary noise).
+    order = sorted(range(n), key=lambda i: (-math.floor(remainder[i] * 1e6 + 0.5), i))
     out = list(down)
     k = 0
     while missing > 0:

@@ -328,3 +328,24 @@ def test_reference_largest_remainder_by_hand():
     assert largest_remainder([0.5, 0.5], 0) == [0, 0]
     assert largest_remainder([1.2, 1.7, 0.1], 2) == [1, 1, 0]   # overshoot: smallest remainders give back
     assert math.isclose(sum(largest_remainder([0.3] * 7, 2)), 2)
+
+
+def test_remainders_equal_but_for_binary_noise_are_a_tie():
+    """313.4971… and 1,563.4971… are the same fraction reached two ways (found by the fuzz profile: the
+    engine and the reference summed in different orders and disagreed on which was larger). Within a
+    millionth of a penny it is a tie, so both give the missing penny to the earlier row, whichever
+    remainder is larger as a float; a real difference still decides."""
+    from reference import largest_remainder as reference_lr
+
+    from model.money import Groups, largest_remainder
+
+    def engine_lr(values, target):
+        return largest_remainder(np.array([values]), Groups(np.zeros(len(values), dtype=int), 1),
+                                 np.array([[target]]))[0].tolist()
+
+    a, b = 313.4971282705808, 1563.497128270581
+    assert b - 1563 > a - 313                      # as floats the second remainder is larger (13th decimal)
+    for lr in (reference_lr, engine_lr):
+        assert lr([a, b], 1877) == [314, 1563]
+        assert lr([b, a], 1877) == [1564, 313]
+        assert lr([1.4, 1.6], 3) == [1, 2]         # a real difference: the larger remainder

@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-TIE = 1e-9  # pence: how close to an integer or to .5 counts as exactly there (binary noise)
+TIE = 1e-9  # pence: how close to an integer or to .5 counts as exactly there (binary noise),
+# plus 1e-13 of the amount: large sums in pence carry more noise, and summing in another order moves it.
 NOISE = 1e-6  # pence: an excess of protection over the top-slice this small is binary noise, i.e. zero.
 # (Where every practice is protected, Σπ(T) − T is exactly 0 over a whole range of T; computed in
 # floats it wobbles around 0, and without this a bisection can step past the smallest root.)
@@ -53,7 +54,7 @@ def round_half_up(x: float) -> int:
     """Nearest whole number, halves away from zero."""
     if x < 0:
         return -round_half_up(-x)
-    return int(math.floor(x + 0.5 + TIE))
+    return int(math.floor(x + 0.5 + TIE + 1e-13 * x))
 
 
 def largest_remainder(raw: list[float], target: int | None = None) -> list[int]:
@@ -67,7 +68,7 @@ def largest_remainder(raw: list[float], target: int | None = None) -> list[int]:
     n = len(raw)
     if n == 0:
         return []
-    down = [int(math.floor(x + TIE)) for x in raw]
+    down = [int(math.floor(x + TIE + 1e-13 * abs(x))) for x in raw]
     remainder = [x - d for x, d in zip(raw, down)]
     if target is None:
         total = 0.0

@@ -91,6 +91,18 @@ ss = st.session_state
 # =============================================================================================
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _bundled(path: str, mtime: float) -> tuple[str, bytes]:
+    data = Path(path).read_bytes()
+    return views.bytes_key(data), data
+
+
+def bundled(path: Path) -> tuple[str, bytes]:
+    """A data file shipped with the app: (content key, bytes), read and hashed once per file version
+    rather than on every rerun."""
+    return _bundled(str(path), path.stat().st_mtime)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def load_list(data: bytes, filename: str):
     """A practice list read and checked by model.practices (cached on the file's bytes)."""
@@ -199,14 +211,14 @@ def init_state() -> None:
     if "panel" in ss:
         return
     ss.edits = {}
-    ss.les_cols = les_cols(load_list(NENE.read_bytes(), NENE.name).practices)
+    ss.les_cols = les_cols(load_list(bundled(NENE)[1], NENE.name).practices)
     reading = views.read_link(st.query_params.to_dict(), SCENARIO_DIR, DEFAULT_SCENARIO)
     ss.link_warnings = list(reading.warnings)
     use_scenario(reading.base, f"{reading.scenario_file}.yaml", reading.scenario_file, reading.overrides)
     ss.scenario_pick = reading.scenario_file
     ccg = reading.extra.get("ccg")
     if ccg:
-        codes = [c for c, _ in ccg_choices(views.bytes_key(ENGLAND.read_bytes()), ENGLAND.read_bytes())]
+        codes = [c for c, _ in ccg_choices(*bundled(ENGLAND))]
         if ccg in codes:
             ss["in:data_source"], ss["in:ccg"] = "england", ccg
         else:
@@ -258,12 +270,11 @@ def practice_list_panel() -> dict:
                       label_visibility="collapsed")
     active = ss.get("active")
     if source == "nene":
-        res = load_list(NENE.read_bytes(), NENE.name)
+        res = load_list(bundled(NENE)[1], NENE.name)
         active = {"id": "nene", "label": "NHS Nene CCG (04G), 2014/15", "frame": res.practices,
                   "report": res.report, "ccg": None}
     elif source == "england":
-        data = ENGLAND.read_bytes()
-        key = views.bytes_key(data)
+        key, data = bundled(ENGLAND)
         options = ccg_choices(key, data)
         labels = dict(options)
         init("in:ccg", DEFAULT_CCG if DEFAULT_CCG in labels else options[0][0])
@@ -547,30 +558,22 @@ def _slug(text: str) -> str:
 # =============================================================================================
 
 
-def column_config(kinds: dict[str, str], thousands: bool = False) -> dict:
+NUMBER_FORMATS = {"money": "£%,.0f", "money000": "%,.1f", "money_pence": "£%,.2f", "count": "%,.0f",
+                  "pct": "%.1f %%", "decimal": "%.1f"}
+TEXT_WIDTHS = {"Practice": 230, "Locality": 115}
+
+
+def column_config(kinds: dict[str, str]) -> dict:
+    """Streamlit column settings from each heading's kind: numbers stay numbers, shown as £12,345."""
     cc = st.column_config
     out = {}
     for col, kind in kinds.items():
-        if kind == "money":
-            out[col] = cc.NumberColumn(col, format="£%,.0f")
-        elif kind == "money000":
-            out[col] = cc.NumberColumn(col, format="%,.1f")
-        elif kind == "money_pence":
-            out[col] = cc.NumberColumn(col, format="£%,.2f")
-        elif kind == "count":
-            out[col] = cc.NumberColumn(col, format="%,.0f")
-        elif kind == "pct":
-            out[col] = cc.NumberColumn(col, format="%.1f %%")
-        elif kind == "decimal":
-            out[col] = cc.NumberColumn(col, format="%.1f")
+        if kind in NUMBER_FORMATS:
+            out[col] = cc.NumberColumn(col, format=NUMBER_FORMATS[kind])
         elif kind == "bool":
             out[col] = cc.CheckboxColumn(col)
-        elif col == "Practice":
-            out[col] = cc.TextColumn(col, width=230)
-        elif col == "Locality":
-            out[col] = cc.TextColumn(col, width=115)
         else:
-            out[col] = cc.TextColumn(col)
+            out[col] = cc.TextColumn(col, width=TEXT_WIDTHS.get(col))
     return out
 
 
@@ -766,9 +769,9 @@ def national_tab(scenario: Scenario, active: dict, y: int, meeting: bool) -> Non
     st.caption("The scenario in the panel, run on every CCG in England (NHS Payments to General Practice "
                "2014/15; LES counts only LES paid through the national system). It always uses the "
                "all-England list, not an uploaded or edited one.")
-    data = ENGLAND.read_bytes()
+    key, data = bundled(ENGLAND)
     try:
-        every = national_run(views.bytes_key(data), scenario.model_dump_json(), _data=data)
+        every = national_run(key, scenario.model_dump_json(), _data=data)
     except EngineInputError as err:
         st.warning(f"This scenario cannot run on the all-England list: {views.md_escape(str(err))}")
         return

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from shared import nene_frame, scenario
 
 from model.breakeven import _brent, break_even_admissions_reduction, curve, rate_for_max_loss, solve
 from model.engine import prepare, run
-from model.scenario import Scenario, load_scenario_file
+from model.scenario import Scenario
 from model.sensitivity import HEADLINES
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def scenario(name: str) -> Scenario:
-    return load_scenario_file(str(ROOT / "scenarios" / f"{name}.yaml"))
 
 
 @pytest.fixture(scope="module")
 def nene():
-    return prepare(pd.read_csv(ROOT / "data" / "nene_2014_15.csv", dtype={"commissioner": str}))
+    return prepare(nene_frame())
 
 
 def headline_at(nene, s: Scenario, key: str, value: float, headline: str) -> float:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from shared import NENE_CSV, ROOT, nene_frame, scenario
 
 from model.engine import prepare, run
 from model.montecarlo import (
@@ -18,18 +17,12 @@ from model.montecarlo import (
     monte_carlo,
     simulate,
 )
-from model.scenario import Scenario, load_scenario_file
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def scenario(name: str) -> Scenario:
-    return load_scenario_file(str(ROOT / "scenarios" / f"{name}.yaml"))
+from model.scenario import Scenario
 
 
 @pytest.fixture(scope="module")
 def nene():
-    return prepare(pd.read_csv(ROOT / "data" / "nene_2014_15.csv", dtype={"commissioner": str}))
+    return prepare(nene_frame())
 
 
 def degenerate(s: Scenario) -> dict[str, Dist]:
@@ -263,7 +256,7 @@ def test_cli_writes_the_three_tables(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(cli.COMMANDS, "montecarlo", cli.Command(
         "mc", cli_analysis.configure_montecarlo, cli_analysis.handle_montecarlo))
     out = tmp_path / "mc"
-    argv = ["montecarlo", "--practices", str(ROOT / "data" / "nene_2014_15.csv"),
+    argv = ["montecarlo", "--practices", str(NENE_CSV),
             "--scenario", str(ROOT / "scenarios" / "conditional_review.yaml"), "--draws", "200", "--seed", "4",
             "--out", str(out), "--dist", "admissions.expected_reduction_pct=tri:1,2.5,6"]
     assert cli.main(argv) == 0, capsys.readouterr().err

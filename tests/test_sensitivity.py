@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from shared import NENE_CSV, ROOT, nene_frame, scenario
 
 from model.engine import prepare, run
-from model.scenario import Scenario, load_scenario_file
+from model.scenario import Scenario
 from model.sensitivity import (
     HEADLINES,
     Evaluator,
@@ -20,16 +19,10 @@ from model.sensitivity import (
     tornado,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def scenario(name: str) -> Scenario:
-    return load_scenario_file(str(ROOT / "scenarios" / f"{name}.yaml"))
-
 
 @pytest.fixture(scope="module")
 def nene() -> pd.DataFrame:
-    return pd.read_csv(ROOT / "data" / "nene_2014_15.csv", dtype={"commissioner": str})
+    return nene_frame()
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +113,7 @@ def test_given_ranges_override_and_are_clipped(nene_prepared):
 
 def test_negative_values_low_is_the_smaller():
     s = scenario("guidance_default").with_changes({"growth.list_size_pct": -2.0})
-    t = tornado(prepare(pd.read_csv(ROOT / "data" / "nene_2014_15.csv", dtype={"commissioner": str})), s,
+    t = tornado(prepare(nene_frame()), s,
                 "net_cost", assumptions=["growth.list_size_pct"])
     assert (t["low_value"].iloc[0], t["high_value"].iloc[0]) == pytest.approx((-2.4, -1.6))
 
@@ -244,7 +237,7 @@ def _cli(monkeypatch):
 
 def test_cli_writes_tornado_csv(tmp_path, capsys, _cli):
     out = tmp_path / "out"
-    rc = _cli(["sensitivity", "--practices", str(ROOT / "data" / "nene_2014_15.csv"),
+    rc = _cli(["sensitivity", "--practices", str(NENE_CSV),
                "--scenario", str(ROOT / "scenarios" / "les_separate.yaml"), "--out", str(out),
                "--headline", "practices_losing"])
     assert rc == 0, capsys.readouterr().err
@@ -255,7 +248,7 @@ def test_cli_writes_tornado_csv(tmp_path, capsys, _cli):
 
 def test_cli_bad_range_is_exit_2_and_writes_nothing(tmp_path, capsys, _cli):
     out = tmp_path / "out"
-    rc = _cli(["sensitivity", "--practices", str(ROOT / "data" / "nene_2014_15.csv"),
+    rc = _cli(["sensitivity", "--practices", str(NENE_CSV),
                "--scenario", str(ROOT / "scenarios" / "les_separate.yaml"), "--out", str(out),
                "--range", "growth.list_size_pct=1"])
     assert rc == 2

@@ -116,6 +116,20 @@ def _floats(s: pd.Series | list) -> list[float]:
     return [float(v) for v in s]
 
 
+def _money_bar(x: list, values: pd.Series, name: str, colour: str, what: str) -> dict:
+    """A bar trace of £ by year, hover '2014/15: £12,345' with `what` beside it."""
+    return dict(type="bar", x=x, y=_floats(values), name=name, marker=dict(color=colour),
+                hovertemplate="%{x}: £%{y:,.0f}<extra>" + what + "</extra>")
+
+
+def _money_line(x: list, values: pd.Series, name: str, colour: str, what: str, dash: str = "solid",
+                width: int = 3, size: int = 10) -> dict:
+    """A line-and-markers trace of £ by year, hover as in ``_money_bar``."""
+    return dict(type="scatter", x=x, y=_floats(values), name=name, mode="lines+markers",
+                line=dict(color=colour, width=width, dash=dash), marker=dict(size=size),
+                hovertemplate="%{x}: £%{y:,.0f}<extra>" + what + "</extra>")
+
+
 def waterfall(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
     """From new money and recycled LES, through the pot, protection and LES savings, to net cost."""
     steps = views.waterfall_steps(results, year_index)
@@ -230,23 +244,15 @@ def years(results: Results, large: bool = False) -> go.Figure:
     costs left unfunded when the money stops (the cliff)."""
     y = views.per_year_money(results)
     x = list(y["year"])
-    traces = [dict(type="bar", x=x, y=_floats(y["new_money"]), name=y.attrs["new_money_label"],
-                   marker=dict(color=NHS_BLUE), hovertemplate="%{x}: £%{y:,.0f}<extra>new money</extra>")]
-    if (y["recycled"] > 0).any():
-        traces.append(dict(type="bar", x=x, y=_floats(y["recycled"]), name="Recycled LES (recurrent)",
-                           marker=dict(color=NHS_LIGHT_BLUE),
-                           hovertemplate="%{x}: £%{y:,.0f}<extra>recycled LES</extra>"))
-    if (y["protection"] > 0).any():
-        traces.append(dict(type="bar", x=x, y=_floats(y["protection"]), name="Protection (transitional)",
-                           marker=dict(color=NHS_WARM_YELLOW),
-                           hovertemplate="%{x}: £%{y:,.0f}<extra>protection</extra>"))
-    traces.append(dict(type="scatter", x=x, y=_floats(y["net_cost"]), name="Net cost to CCG", mode="lines+markers",
-                       line=dict(color=NHS_DARK_BLUE, width=3, dash="dash"), marker=dict(size=10),
-                       hovertemplate="%{x}: £%{y:,.0f}<extra>net cost</extra>"))
+    traces = [_money_bar(x, y["new_money"], y.attrs["new_money_label"], NHS_BLUE, "new money")]
+    for col, name, colour, what in (("recycled", "Recycled LES (recurrent)", NHS_LIGHT_BLUE, "recycled LES"),
+                                    ("protection", "Protection (transitional)", NHS_WARM_YELLOW, "protection")):
+        if (y[col] > 0).any():
+            traces.append(_money_bar(x, y[col], name, colour, what))
+    traces.append(_money_line(x, y["net_cost"], "Net cost to CCG", NHS_DARK_BLUE, "net cost", dash="dash"))
     if (y["unfunded_commitment"] > 0).any():
-        traces.append(dict(type="scatter", x=x, y=_floats(y["unfunded_commitment"]), name="Staff costs left unfunded",
-                           mode="lines+markers", line=dict(color=NHS_RED, width=4), marker=dict(size=12),
-                           hovertemplate="%{x}: £%{y:,.0f}<extra>unfunded staff costs</extra>"))
+        traces.append(_money_line(x, y["unfunded_commitment"], "Staff costs left unfunded", NHS_RED,
+                                  "unfunded staff costs", width=4, size=12))
     annotations = []
     cliff = views.funding_cliff(results)
     if cliff is not None:
@@ -304,23 +310,16 @@ def practice_years(results: Results, practice_code: str, large: bool = False) ->
     rows = views.practice_rows(results, practice_code)
     name = str(rows["practice_name"].iloc[0]) if len(rows) else str(practice_code)
     x = list(rows["year"].astype(str))
-    traces = [dict(type="bar", x=x, y=_floats(rows["allocation"]), name="Allocation", marker=dict(color=NHS_BLUE),
-                   hovertemplate="%{x}: £%{y:,.0f}<extra>allocation</extra>")]
-    if (rows["protection"] > 0).any():
-        traces.append(dict(type="bar", x=x, y=_floats(rows["protection"]), name="Protection",
-                           marker=dict(color=NHS_WARM_YELLOW),
-                           hovertemplate="%{x}: £%{y:,.0f}<extra>protection</extra>"))
-    if (rows["les_gained"] > 0).any():
-        traces.append(dict(type="bar", x=x, y=_floats(rows["les_gained"]), name="LES gained",
-                           marker=dict(color=NHS_AQUA_GREEN),
-                           hovertemplate="%{x}: £%{y:,.0f}<extra>LES gained</extra>"))
+    traces = [_money_bar(x, rows["allocation"], "Allocation", NHS_BLUE, "allocation")]
+    for col, label, colour, what in (("protection", "Protection", NHS_WARM_YELLOW, "protection"),
+                                     ("les_gained", "LES gained", NHS_AQUA_GREEN, "LES gained")):
+        if (rows[col] > 0).any():
+            traces.append(_money_bar(x, rows[col], label, colour, what))
     if (rows["les_lost"] > 0).any():
         traces.append(dict(type="bar", x=x, y=_floats(-rows["les_lost"]), name="LES lost", marker=dict(color=NHS_RED),
                            customdata=_floats(rows["les_lost"]),
                            hovertemplate="%{x}: −£%{customdata:,.0f}<extra>LES lost</extra>"))
-    traces.append(dict(type="scatter", x=x, y=_floats(rows["net_change"]), name="Net change", mode="lines+markers",
-                       line=dict(color=NHS_DARK_BLUE, width=3), marker=dict(size=10),
-                       hovertemplate="%{x}: £%{y:,.0f}<extra>net change</extra>"))
+    traces.append(_money_line(x, rows["net_change"], "Net change", NHS_DARK_BLUE, "net change"))
     layout = _layout(f"{_safe(name)}: money by year", large, height=420, barmode="relative",
                      xaxis=_axis(type="category"),
                      yaxis=_axis(**MONEY_AXIS, zeroline=True, zerolinecolor=NHS_GREY, zerolinewidth=2))

@@ -23,17 +23,18 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from model import charts, charts_analysis, montecarlo, national_views, sensitivity, views
+from cli.memory import keep_freed_memory
+from model.analysis import montecarlo, sensitivity
+from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
+from model.analysis.national import OUTCOMES, ccg_outcomes, distribution
 from model.anonymise import anonymise
-from model.compare import compare_practices, compare_summary, differing_assumptions
 from model.engine import EngineInputError, prepare, run
-from model.export import csv_bytes, csv_zip_bytes, workbook_bytes
-from model.memory import keep_freed_memory
-from model.national import OUTCOMES, ccg_outcomes, distribution
-from model.onepager import render_html, story
 from model.practices import MAX_UPLOAD_BYTES, load_practices, validate_frame
 from model.results import Results
 from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario
+from papers.export import csv_bytes, csv_zip_bytes, workbook_bytes
+from papers.onepager import render_html, story
+from screen import charts, charts_analysis, national_views, views
 
 keep_freed_memory()  # reuse freed memory between reruns instead of faulting it in again (model/memory.py)
 ROOT = Path(__file__).resolve().parent
@@ -145,7 +146,7 @@ def england_prepared(file_key: str, _data: bytes):
 
 @st.cache_data(show_spinner="Running every CCG…", max_entries=64)
 def national_run(file_key: str, scenario_json: str, _data: bytes) -> pd.DataFrame:
-    """The scenario on every CCG in England: model.national.ccg_outcomes for every year, stacked."""
+    """The scenario on every CCG in England: model.analysis.national.ccg_outcomes for every year, stacked."""
     res = run(england_prepared(file_key, _data), Scenario.model_validate_json(scenario_json))
     return pd.concat([ccg_outcomes(res, t).assign(year_index=t) for t in range(res.scenario.horizon_years)],
                      ignore_index=True)
@@ -153,7 +154,7 @@ def national_run(file_key: str, scenario_json: str, _data: bytes) -> pd.DataFram
 
 @st.cache_data(show_spinner="Running the draws…", max_entries=32)
 def monte_carlo_run(list_id: str, scenario_json: str, draws: int, _frame: pd.DataFrame):
-    """model.montecarlo.monte_carlo with its default (illustrative) ranges, seeded: same inputs, same draws."""
+    """model.analysis.montecarlo.monte_carlo with its default (illustrative) ranges, seeded: same inputs, same draws."""
     return montecarlo.monte_carlo(prepared(list_id, _frame), Scenario.model_validate_json(scenario_json),
                                   draws=draws, seed=MC_SEED, growth_step=MC_GROWTH_STEP)
 
@@ -580,7 +581,7 @@ def column_config(kinds: dict[str, str]) -> dict:
 def table(df: pd.DataFrame, kinds: dict[str, str], *, key: str, height: int | str = "auto",
           column_order: list[str] | None = None) -> None:
     """A results table: numbers stay numbers (sortable), shown as £12,345. Money columns holding negative
-    figures are formatted by model.views.money ('−£19,835', not '£-19,835') through a pandas Styler."""
+    figures are formatted by screen.views.money ('−£19,835', not '£-19,835') through a pandas Styler."""
     signed = views.signed_money_columns(df, kinds)
     config = column_config({c: k for c, k in kinds.items() if c not in signed})
     data = df.style.format(views.money_formatters(signed, kinds)) if signed else df

@@ -14,11 +14,11 @@ import tracemalloc
 
 from common import ENGLAND, NENE, SCENARIOS, load, median_seconds, print_table
 
-from model.breakeven import break_even_admissions_reduction, rate_for_max_loss  # noqa: E402
+from model.analysis.breakeven import break_even_admissions_reduction, rate_for_max_loss  # noqa: E402
+from model.analysis.montecarlo import monte_carlo  # noqa: E402
+from model.analysis.sensitivity import Evaluator, default_assumptions, tornado  # noqa: E402
 from model.engine import prepare  # noqa: E402
-from model.montecarlo import monte_carlo  # noqa: E402
 from model.scenario import load_scenario_file  # noqa: E402
-from model.sensitivity import Evaluator, default_assumptions, tornado  # noqa: E402
 
 
 def peak_mb(fn) -> float:

@@ -1,5 +1,5 @@
-"""``python -m model``: see :mod:`model.cli`."""
+"""``python -m model``: see :mod:`cli.main`."""
 
-from model.cli import main
+from cli.main import main
 
 raise SystemExit(main())

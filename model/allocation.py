@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .money import Groups
+from model.money import Groups
 
 BASES = ("list_size", "over75", "weighted_list")
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .results import Results
+from model.results import Results
 
 
 def letter_label(i: int) -> str:

@@ -27,19 +27,19 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .admissions import (
+from model.admissions import (
     admissions_to_break_even,
     avoided_admissions,
     break_even_reduction_pct,
     unfunded_commitment,
 )
-from .allocation import fill, shares
-from .funding import base_pot_pounds, gate, grown
-from .les import les_effect
-from .money import Groups, largest_remainder, round_half_up
-from .protection import protection_needed, solve_topslice
-from .results import Results
-from .scenario import Scenario
+from model.allocation import fill, shares
+from model.funding import base_pot_pounds, gate, grown
+from model.les import les_effect
+from model.money import Groups, largest_remainder, round_half_up
+from model.protection import protection_needed, solve_topslice
+from model.results import Results
+from model.scenario import Scenario
 
 
 class EngineInputError(ValueError):

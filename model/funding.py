@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .scenario import Funding, Scenario
+from model.scenario import Funding, Scenario
 
 
 def grown(base: np.ndarray, growth_pct: float, years: int) -> np.ndarray:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .money import Groups, largest_remainder
-from .scenario import Decommission, ExtendToAll, Harmonise, Keep
+from model.money import Groups, largest_remainder
+from model.scenario import Decommission, ExtendToAll, Harmonise, Keep
 
 
 @dataclass

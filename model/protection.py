@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .money import Groups
+from model.money import Groups
 
 
 def protection_needed(loss: np.ndarray, allocation: np.ndarray, allowed_share: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario
+from model.scenario import Scenario
 
 MONEY_COLUMNS_PRACTICE = [
     "allocation", "new_money_share", "recycled_share", "les_lost", "les_gained", "protection",

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .validation import printable
+from model.validation import printable
 
 GUIDANCE = "NHS England 2014/15 planning guidance para 36"
 MAX_SCENARIO_BYTES = 256 * 1024

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model import views
 from model.engine import run
 from model.practices import load_practices
 from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario_file
+from screen import views
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from shared import nene_frame, scenario
 
-from model.breakeven import _brent, break_even_admissions_reduction, curve, rate_for_max_loss, solve
+from model.analysis.breakeven import _brent, break_even_admissions_reduction, curve, rate_for_max_loss, solve
+from model.analysis.sensitivity import HEADLINES
 from model.engine import prepare, run
 from model.scenario import Scenario
-from model.sensitivity import HEADLINES
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_curve_and_chart(nene):
     c = curve(nene, s, "admissions.expected_reduction_pct", "net_cost_after_admissions", 0, 6, 13)
     assert len(c) == 13 and c.attrs["headline_kind"] == "money"
     assert c["headline"].iloc[0] == pytest.approx(3_238_385.0)
-    from model.charts_analysis import breakeven_curve
+    from screen.charts_analysis import breakeven_curve
 
     fig = breakeven_curve(c, break_even_admissions_reduction(nene, s))
     assert len(fig.data) == 2 and fig.data[1].x[0] == pytest.approx(2.0212, abs=1e-3)

@@ -13,11 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from model import charts, views
+from model.analysis.compare import compare_practices, compare_summary
 from model.anonymise import anonymise
-from model.compare import compare_practices, compare_summary
 from model.engine import run
 from model.scenario import Scenario
+from screen import charts, views
 
 YEAR0 = "2014/15"
 

@@ -19,7 +19,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from model import cli, cli_run
+from cli import main as cli
+from cli import run as cli_run
 from model.scenario import load_scenario, load_scenario_file
 
 REPO = Path(__file__).resolve().parents[1]

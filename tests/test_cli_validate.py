@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from model import cli
+from cli import main as cli
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = Path(__file__).parent / "files"

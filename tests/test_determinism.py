@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.compare import compare_practices, compare_summary, differing_assumptions
+from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
 from model.engine import prepare, run
-from model.export import csv_bytes, result_files
 from model.practices import load_practices
 from model.scenario import load_scenario_file
+from papers.export import csv_bytes, result_files
 
 REPO = Path(__file__).resolve().parents[1]
 NENE = REPO / "data" / "nene_2014_15.csv"

@@ -8,9 +8,14 @@ import pkgutil
 
 import pytest
 
+import cli
 import model
+import papers
+import screen
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(model.__path__, "model.") if m.name != "model.__main__")
+PACKAGES = (model, cli, papers, screen)
+MODULES = sorted(m.name for pkg in PACKAGES for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
+                 if not m.name.endswith("__main__"))
 
 
 @pytest.mark.parametrize("name", MODULES)

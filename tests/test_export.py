@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from model.engine import run
-from model.export import (
+from model.scenario import Scenario, dump_scenario, field_docs, load_scenario, load_scenario_file
+from papers.export import (
     DATA_SOURCES_TEXT,
     csv_bytes,
     csv_zip_bytes,
@@ -22,7 +23,6 @@ from model.export import (
     workbook_bytes,
     write_run,
 )
-from model.scenario import Scenario, dump_scenario, field_docs, load_scenario, load_scenario_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

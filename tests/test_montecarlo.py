@@ -8,8 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from shared import NENE_CSV, ROOT, nene_frame, scenario
 
-from model.engine import prepare, run
-from model.montecarlo import (
+from model.analysis.montecarlo import (
     MC_KEYS,
     Dist,
     default_distributions,
@@ -17,6 +16,7 @@ from model.montecarlo import (
     monte_carlo,
     simulate,
 )
+from model.engine import prepare, run
 from model.scenario import Scenario
 
 
@@ -238,7 +238,7 @@ def test_distribution_checks():
 
 
 def test_charts_mark_zero(nene):
-    from model.charts_analysis import NHS_BLUE, montecarlo_histogram, montecarlo_s_curve
+    from screen.charts_analysis import NHS_BLUE, montecarlo_histogram, montecarlo_s_curve
 
     mc = monte_carlo(nene, scenario("conditional_review"), draws=400, seed=1)
     h = montecarlo_histogram(mc)
@@ -251,7 +251,8 @@ def test_charts_mark_zero(nene):
 
 
 def test_cli_writes_the_three_tables(tmp_path, capsys, monkeypatch):
-    from model import cli, cli_analysis
+    from cli import analysis as cli_analysis
+    from cli import main as cli
 
     monkeypatch.setitem(cli.COMMANDS, "montecarlo", cli.Command(
         "mc", cli_analysis.configure_montecarlo, cli_analysis.handle_montecarlo))

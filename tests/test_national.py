@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model import charts, national_views, views
+from model.analysis.national import OUTCOMES, ccg_outcomes, distribution, position
 from model.engine import run
-from model.national import OUTCOMES, ccg_outcomes, distribution, position
 from model.scenario import Scenario, load_scenario_file
+from screen import charts, national_views, views
 
 ROOT = Path(__file__).resolve().parents[1]
 

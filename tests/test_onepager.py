@@ -12,8 +12,8 @@ import pytest
 
 from model.anonymise import practice_aliases
 from model.engine import run
-from model.onepager import money, render_html, story, zip_all
 from model.scenario import Scenario, load_scenario_file
+from papers.onepager import money, render_html, story, zip_all
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -209,7 +209,8 @@ def test_zip_all_one_page_per_practice(linked):
 
 
 def test_cli_onepager(tmp_path, capsys):
-    from model import cli, cli_onepager
+    from cli import main as cli
+    from cli import onepager as cli_onepager
 
     cli.register("onepager", cli_onepager.HELP, cli_onepager.configure, cli_onepager.handle)
     out = tmp_path / "k83004.html"

@@ -8,9 +8,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from shared import NENE_CSV, ROOT, nene_frame, scenario
 
-from model.engine import prepare, run
-from model.scenario import Scenario
-from model.sensitivity import (
+from model.analysis.sensitivity import (
     HEADLINES,
     Evaluator,
     assumption,
@@ -18,6 +16,8 @@ from model.sensitivity import (
     derive_admissions,
     tornado,
 )
+from model.engine import prepare, run
+from model.scenario import Scenario
 
 
 @pytest.fixture(scope="module")
@@ -213,8 +213,8 @@ def test_evaluator_counts_engine_runs(nene_prepared):
 
 
 def test_tornado_chart_has_low_and_high_bars(guidance_tornado):
-    from model.charts_analysis import HIGH_COLOUR, LOW_COLOUR
-    from model.charts_analysis import tornado as tornado_chart
+    from screen.charts_analysis import HIGH_COLOUR, LOW_COLOUR
+    from screen.charts_analysis import tornado as tornado_chart
 
     fig = tornado_chart(guidance_tornado)
     assert [t.name for t in fig.data] == ["Assumption low", "Assumption high"]
@@ -227,8 +227,9 @@ def test_tornado_chart_has_low_and_high_bars(guidance_tornado):
 
 @pytest.fixture
 def _cli(monkeypatch):
-    """model.cli.main with the sensitivity command registered for this test only."""
-    from model import cli, cli_analysis
+    """cli.main.main with the sensitivity command registered for this test only."""
+    from cli import analysis as cli_analysis
+    from cli import main as cli
 
     monkeypatch.setitem(cli.COMMANDS, "sensitivity", cli.Command(
         "tornado", cli_analysis.configure_sensitivity, cli_analysis.handle_sensitivity))

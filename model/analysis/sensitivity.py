@@ -51,12 +51,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .admissions import admissions_to_break_even, avoided_admissions, break_even_reduction_pct
-from .engine import PracticeList, prepare, run
-from .funding import gate
-from .money import round_half_up
-from .results import Results
-from .scenario import Scenario, get_path
+from model.admissions import admissions_to_break_even, avoided_admissions, break_even_reduction_pct
+from model.engine import PracticeList, prepare, run
+from model.funding import gate
+from model.money import round_half_up
+from model.results import Results
+from model.scenario import Scenario, get_path
 
 __all__ = [
     "HEADLINES", "ZERO_RANGES", "Assumption", "Evaluator", "Headline", "assumption", "default_assumptions",

@@ -29,10 +29,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel
 
-from .anonymise import practice_aliases
-from .money import round_half_up
-from .results import Results
-from .scenario import (
+from model.anonymise import practice_aliases
+from model.money import round_half_up
+from model.results import Results
+from model.scenario import (
     Decommission,
     ExtendToAll,
     Harmonise,
@@ -600,7 +600,7 @@ def assumptions_table(runs: Sequence[Results], differing: pd.DataFrame) -> pd.Da
 
 
 def uncertainty_cards(mc: Any, measure: str = "net_cost_after_admissions") -> list[Card]:
-    """Headline range of a Monte Carlo run (model.montecarlo.MonteCarloResult), all years."""
+    """Headline range of a Monte Carlo run (model.analysis.montecarlo.MonteCarloResult), all years."""
     s = mc.summary
     row = s[(s["measure"] == measure) & (s["year"].astype(str) == "All years")]
     if row.empty:

@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from .anonymise import practice_aliases
-from .export import zip_bytes
-from .results import Results
+from model.anonymise import practice_aliases
+from model.results import Results
+from papers.export import zip_bytes
 
 NHS_BLUE = "#005EB8"
 

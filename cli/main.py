@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from model.memory import keep_freed_memory
+from cli.memory import keep_freed_memory
 from model.practices import load_practices
 
 EXIT_OK = 0
@@ -81,7 +81,9 @@ def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser]
 
 def _register_commands() -> None:
     """Commands that live in their own modules (imported here, late, to avoid an import cycle)."""
-    from model import cli_analysis, cli_onepager, cli_run
+    from cli import analysis as cli_analysis
+    from cli import onepager as cli_onepager
+    from cli import run as cli_run
 
     register("run", "run one scenario and write practices, localities, summary, scenario and workbook",
              cli_run.configure_run, cli_run.handle_run)

@@ -38,10 +38,10 @@ import yaml
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from .compare import _names as scenario_names
-from .compare import compare_practices, compare_summary, differing_assumptions
-from .results import MONEY_COLUMNS_PRACTICE, MONEY_COLUMNS_SUMMARY, Results
-from .scenario import GUIDANCE, dump_scenario, field_docs
+from model.analysis.compare import _names as scenario_names
+from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
+from model.results import MONEY_COLUMNS_PRACTICE, MONEY_COLUMNS_SUMMARY, Results
+from model.scenario import GUIDANCE, dump_scenario, field_docs
 
 # ---- the one neutralising rule ----------------------------------------------------------------
 

@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .cli import UserError, emit
-from .compare import compare_practices, compare_summary, differing_assumptions
-from .engine import EngineInputError, prepare, run
-from .export import csv_bytes, workbook_bytes, write_run
-from .practices import load_practices
-from .results import Results
-from .scenario import Scenario, ScenarioError, load_scenario_file
+from cli.main import UserError, emit
+from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
+from model.engine import EngineInputError, prepare, run
+from model.practices import load_practices
+from model.results import Results
+from model.scenario import Scenario, ScenarioError, load_scenario_file
+from papers.export import csv_bytes, workbook_bytes, write_run
 
 
 def load_inputs(practices_path: str) -> object:
@@ -137,7 +137,7 @@ def configure_national(p: argparse.ArgumentParser) -> None:
 
 def handle_national(args: argparse.Namespace) -> int:
     """One scenario for every CCG in the file: outcomes per CCG and their spread across CCGs."""
-    from .national import ccg_outcomes, distribution
+    from model.analysis.national import ccg_outcomes, distribution
 
     results = run_checked(load_inputs(args.practices), load_scenario_arg(args.scenario))
     if not 0 <= args.year < results.scenario.horizon_years:

@@ -15,10 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .cli import UserError, emit
-from .cli_run import load_inputs, load_scenario_arg, run_checked
-from .onepager import render_html, zip_all
-from .scenario import Scenario
+from cli.main import UserError, emit
+from cli.run import load_inputs, load_scenario_arg, run_checked
+from model.scenario import Scenario
+from papers.onepager import render_html, zip_all
 
 HELP = "write one practice's one-page summary (HTML, prints on A4), or every practice's in a zip"
 

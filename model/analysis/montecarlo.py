@@ -56,13 +56,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .allocation import shares
-from .engine import PracticeList, prepare, run
-from .les import les_effect
-from .money import round_half_up
-from .results import Results
-from .scenario import Decommission, ExtendToAll, Harmonise, Scenario
-from .sensitivity import assumption as get_assumption
+from model.allocation import shares
+from model.analysis.sensitivity import assumption as get_assumption
+from model.engine import PracticeList, prepare, run
+from model.les import les_effect
+from model.money import round_half_up
+from model.results import Results
+from model.scenario import Decommission, ExtendToAll, Harmonise, Scenario
 
 __all__ = ["ELEMENT_BUDGET", "MC_KEYS", "Dist", "MonteCarloResult", "closed_form_blockers",
            "default_distributions", "draw", "money_growth_keys", "monte_carlo", "simulate"]

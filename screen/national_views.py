@@ -1,15 +1,15 @@
 """National mode shaped for the page: headline cards, the CCG table and the spread across CCGs.
 
-Pure, like :mod:`model.views` (whose money and percentage formats it uses): the figures come from
-:mod:`model.national`; this module only picks, renames and formats them.
+Pure, like :mod:`screen.views` (whose money and percentage formats it uses): the figures come from
+:mod:`model.analysis.national`; this module only picks, renames and formats them.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .national import OUTCOMES, position
-from .views import Card, _headed, _pick, count, money, money_short, pct
+from model.analysis.national import OUTCOMES, position
+from screen.views import Card, _headed, _pick, count, money, money_short, pct
 
 PCT_OUTCOMES = {k for k in OUTCOMES if k.endswith("_pct")}
 

@@ -17,10 +17,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import views
-from .national import OUTCOMES
-from .national_views import PCT_OUTCOMES
-from .results import Results
+from model.analysis.national import OUTCOMES
+from model.results import Results
+from screen import views
+from screen.national_views import PCT_OUTCOMES
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"

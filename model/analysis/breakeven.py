@@ -2,7 +2,7 @@
 
 ``solve`` brackets the target between ``low`` and ``high`` and closes in with Brent's method
 (inverse quadratic / secant steps, bisection as the safe fallback; written here in plain Python
-and numpy, no scipy). Any headline of :mod:`model.sensitivity` works, or any function
+and numpy, no scipy). Any headline of :mod:`model.analysis.sensitivity` works, or any function
 ``fn(results, practices) -> float``.
 
 Two kinds of question:
@@ -49,9 +49,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .scenario import Scenario
-from .sensitivity import Evaluator, Headline, HeadlineFn, resolve_headline
-from .sensitivity import assumption as get_assumption
+from model.analysis.sensitivity import Evaluator, Headline, HeadlineFn, resolve_headline
+from model.analysis.sensitivity import assumption as get_assumption
+from model.scenario import Scenario
 
 __all__ = ["BreakEvenResult", "break_even_admissions_reduction", "curve", "rate_for_max_loss", "solve"]
 
@@ -106,7 +106,7 @@ def solve(practices: pd.DataFrame, scenario: Scenario, assumption: str, headline
           target: float = 0.0, low: float | None = None, high: float | None = None, tol: float | None = None, *,
           side: Side = "nearest", ftol: float | None = None, step_tol: float | None = None, scan: int = 8,
           max_iter: int = 200, evaluator: Evaluator | None = None) -> BreakEvenResult:
-    """The value of `assumption` (a dotted scenario key, see :func:`model.sensitivity.assumption`)
+    """The value of `assumption` (a dotted scenario key, see :func:`model.analysis.sensitivity.assumption`)
     between `low` and `high` at which `headline` reaches `target`.
 
     `low`/`high` default to the limits the scenario schema allows; `tol` is the width in the

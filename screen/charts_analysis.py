@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .breakeven import BreakEvenResult
-from .montecarlo import MonteCarloResult
+from model.analysis.breakeven import BreakEvenResult
+from model.analysis.montecarlo import MonteCarloResult
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -95,7 +95,7 @@ def _value_text(x: float, unit: str) -> str:
 
 def tornado(table: pd.DataFrame, title: str | None = None, top: int | None = None, large: bool = True,
             hide_zero: bool = False) -> go.Figure:
-    """Tornado bars from :func:`model.sensitivity.tornado`: one row per assumption, largest swing on
+    """Tornado bars from :func:`model.analysis.sensitivity.tornado`: one row per assumption, largest swing on
     top; each bar runs from the headline at the base to the headline with the assumption at its low
     (light blue) or high (dark blue) value. ``top`` keeps the largest swings only."""
     t = table.copy()
@@ -185,7 +185,7 @@ def montecarlo_s_curve(mc: MonteCarloResult, measure: str = "net_cost_after_admi
 
 def breakeven_curve(curve: pd.DataFrame, result: BreakEvenResult | None = None, target: float | None = None,
                     title: str | None = None, large: bool = True) -> go.Figure:
-    """The headline against the assumption (from :func:`model.breakeven.curve`), the target line and,
+    """The headline against the assumption (from :func:`model.analysis.breakeven.curve`), the target line and,
     when given, the break-even point."""
     a = curve.attrs
     kind = a.get("headline_kind", "money")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .results import Results
+from model.results import Results
 
 OUTCOMES = {
     "new_money_per_head": "New money, £ per registered patient",

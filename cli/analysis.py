@@ -12,7 +12,7 @@
         -> DIR/montecarlo_summary.csv, montecarlo_practices.csv, montecarlo_commissioners.csv,
            montecarlo_draws.csv
 
-Exit codes as for every command (:mod:`model.cli`): 0 success, 2 bad input (message on stderr),
+Exit codes as for every command (:mod:`cli.main`): 0 success, 2 bad input (message on stderr),
 3 internal error. Output is written to a temporary folder and moved into place when complete.
 """
 
@@ -21,12 +21,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli import UserError, emit
-from .cli_run import atomic_dir, load_inputs, load_scenario_arg
-from .engine import EngineInputError, prepare
-from .export import csv_bytes
-from .montecarlo import MC_KEYS, Dist, default_distributions, monte_carlo
-from .sensitivity import HEADLINES, tornado
+from cli.main import UserError, emit
+from cli.run import atomic_dir, load_inputs, load_scenario_arg
+from model.analysis.montecarlo import MC_KEYS, Dist, default_distributions, monte_carlo
+from model.analysis.sensitivity import HEADLINES, tornado
+from model.engine import EngineInputError, prepare
+from papers.export import csv_bytes
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -559,7 +559,7 @@ def _slug(text: str) -> str:
 # =============================================================================================
 
 
-NUMBER_FORMATS = {"money": "£%,.0f", "money000": "%,.1f", "money_pence": "£%,.2f", "count": "%,.0f",
+NUMBER_FORMATS = {"money": "£%,.0f", "money000": "%,.1f", "rate": "£%,.2f", "count": "%,.0f",
                   "pct": "%.1f %%", "decimal": "%.1f"}
 TEXT_WIDTHS = {"Practice": 230, "Locality": 115}
 
@@ -628,7 +628,7 @@ def overview_tab(res: Results, y: int, meeting: bool) -> None:
         st.markdown("**Against the guidance**")
         metric_cards(views.guidance_cards(res, y), per_row=1)
         with st.expander("Reconciliation checks"):
-            table(views.checks_table(res), {"Rows checked": "count", "Largest difference (£)": "money_pence"},
+            table(views.checks_table(res), {"Rows checked": "count", "Largest difference (£)": "rate"},
                   key="checks_table")
             csv_button("Checks: CSV", lambda: res.checks, f"{file_stub(res, meeting)}_checks.csv", "dl_checks")
     stub = file_stub(res, meeting)

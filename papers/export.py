@@ -40,7 +40,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from model.analysis.compare import _names as scenario_names
 from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
-from model.results import MONEY_COLUMNS_PRACTICE, MONEY_COLUMNS_SUMMARY, Results
+from model.columns import COLUMNS, column, heading
+from model.results import Results
 from model.scenario import GUIDANCE, dump_scenario, field_docs
 
 # ---- the one neutralising rule ----------------------------------------------------------------
@@ -85,82 +86,6 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 # ---- column kinds, labels and meanings ---------------------------------------------------------
 
-MONEY_COLUMNS = set(MONEY_COLUMNS_PRACTICE) | set(MONEY_COLUMNS_SUMMARY) | {
-    "identity_expected", "largest_difference"}
-RATE_COLUMNS = {"allocation_per_head", "allocation_per_over75", "net_change_per_head", "pot_per_head",
-                "pot_per_over75"}
-COUNT_COLUMNS = {"list_size", "over75", "weighted_list", "practices", "participating", "winners", "losers",
-                 "rows_checked"}
-DECIMAL_COLUMNS = {"admissions_to_break_even", "admissions_avoided"}
-PCT_COLUMNS = {"break_even_reduction_pct"}
-
-#: column -> (heading in the workbook, meaning). Also printed on the Data sheet.
-COLUMNS: dict[str, tuple[str, str]] = {
-    "scenario": ("Scenario", "Scenario name (when several scenarios are in one workbook)"),
-    "commissioner": ("Commissioner", "CCG code, e.g. 04G"),
-    "practice_code": ("Practice code", "National practice code"),
-    "practice_name": ("Practice name", "Practice name as in the practice list"),
-    "locality": ("Locality", "Locality or federation within the CCG"),
-    "paid_to": ("Paid to", "Who is paid: the practice (its code), or its locality when the money is pooled"),
-    "year": ("Year", "Financial year"),
-    "year_index": ("Year no.", "0 = first year modelled"),
-    "participating": ("Participating", "Practice takes part in the scheme (TRUE/FALSE); in the summary, "
-                                       "the number of practices that do"),
-    "list_size": ("List size", "Registered patients (after any growth assumed)"),
-    "over75": ("Patients 75+", "Registered patients aged 75 and over (after any growth assumed)"),
-    "weighted_list": ("Weighted list", "Carr-Hill weighted list"),
-    "contract_type": ("Contract type", "GMS / PMS / APMS"),
-    "allocation": ("Allocation £", "Share of the practice pot paid for the year"),
-    "new_money_share": ("of which new money £", "Part of the allocation that is new money"),
-    "recycled_share": ("of which LES money coming back £",
-                       "Part of the allocation that is decommissioned LES money recycled into the pot"),
-    "les_lost": ("LES lost £", "LES income lost (decommissioning; harmonisation below the old value)"),
-    "les_gained": ("LES gained £", "LES income gained (extension to all; harmonisation above the old value)"),
-    "protection": ("Protection £", "Transitional protection paid against LES losses"),
-    "net_change": ("Net change £", "Allocation + protection − LES lost + LES gained"),
-    "net_change_per_head": ("Net change per head £", "Net change ÷ list size"),
-    "allocation_per_head": ("Allocation per head £", "Allocation ÷ list size"),
-    "allocation_per_over75": ("Allocation per patient 75+ £", "Allocation ÷ patients aged 75+"),
-    "admissions_to_break_even": ("Admissions to break even",
-                                 "Emergency admissions avoided that would pay for the allocation "
-                                 "(allocation ÷ cost per admission)"),
-    "unfunded_commitment": ("Unfunded staff commitment £",
-                            "Recurrent staff costs taken on from earlier allocations that this year's "
-                            "allocation no longer covers"),
-    "practices": ("Practices", "Number of practices"),
-    "winners": ("Winners", "Practices whose net change is above zero"),
-    "losers": ("Losers", "Practices whose net change is below zero"),
-    "base_pot": ("Base pot £", "Rate × population (× uplift) while the money is funded"),
-    "pot": ("Pot £", "Money for practices: base pot and recycled LES money"),
-    "new_money": ("New money £", "Pot less recycled LES money"),
-    "recycled": ("LES money recycled £", "Share of LES savings recycled into the pot"),
-    "les_savings": ("LES savings £", "LES income practices lose, in total"),
-    "topslice": ("Top-slice for protection £", "Pot set aside to pay protection (when funded from the pot)"),
-    "protection_from_commissioner": ("Protection paid by commissioner £",
-                                     "Protection paid on top of the pot (when funded by the commissioner)"),
-    "retained": ("Retained by commissioner £", "Pot not paid to practices (non-participants' share kept, "
-                                               "caps, unused top-slice)"),
-    "net_cost": ("Net cost £", "Σ practice net change + retained: the cost to the commissioner"),
-    "admissions_avoided": ("Admissions avoided", "Emergency admissions of patients 75+ avoided"),
-    "admissions_saving": ("Admissions saving £", "Admissions avoided × cost per admission"),
-    "net_cost_after_admissions": ("Net cost after admissions saving £", "Net cost − admissions saving"),
-    "break_even_reduction_pct": ("Break-even reduction %",
-                                 "Reduction in emergency admissions of patients 75+ that would pay the "
-                                 "net cost"),
-    "pot_per_head": ("Pot per head £", "Pot ÷ list size"),
-    "pot_per_over75": ("Pot per patient 75+ £", "Pot ÷ patients aged 75+"),
-    "identity_expected": ("Identity: pot + commissioner protection − LES savings + LES gained £",
-                          "Right-hand side of the money identity (DESIGN §4.9); must equal Σ net change + "
-                          "retained"),
-    "check": ("Check", "Reconciliation"),
-    "description": ("Description", "What is compared"),
-    "rows_checked": ("Rows checked", "Commissioner-years compared"),
-    "largest_difference": ("Largest difference £", "Largest absolute difference found"),
-    "status": ("Status", "PASS when every row reconciles to the penny"),
-    "key": ("Key", "Scenario key (as in the scenario file)"),
-    "unit": ("Unit", "Unit of the value"),
-}
-
 _COMPARE_SUFFIX = re.compile(r"^(?P<base>[a-z0-9_]+)(?: change)? \[.*\]$", re.DOTALL)
 
 
@@ -171,38 +96,31 @@ def _base_name(column: Any) -> str:
 
 
 def column_kind(column: Any, series: pd.Series | None = None) -> str:
-    """How a column is shown: money, rate (£ per head), count, decimal, pct, index, bool or text."""
+    """How a column is shown: the register's kind (model.columns), or bool/text/number from its values.
+
+    Every ``les_…`` column is money here, per-patient LES figures included (they print to the penny).
+    """
     base = _base_name(column)
     if series is not None and pd.api.types.is_bool_dtype(series.dtype):
         return "bool"
     if series is not None and not pd.api.types.is_numeric_dtype(series.dtype):
         return "text"
-    if base in MONEY_COLUMNS or base.startswith("les_"):
+    if base.startswith("les_"):
         return "money"
-    if base in RATE_COLUMNS:
-        return "rate"
-    if base in PCT_COLUMNS or base.endswith("_pct"):
+    if base in COLUMNS:
+        return COLUMNS[base].kind
+    if base.endswith("_pct"):
         return "pct"
-    if base in DECIMAL_COLUMNS:
-        return "decimal"
-    if base == "year_index":
-        return "index"
-    if base in COUNT_COLUMNS:
-        return "count"
     return "number" if series is None or pd.api.types.is_numeric_dtype(series.dtype) else "text"
 
 
 def column_label(column: Any) -> str:
     """Heading shown in the workbook for a column (CSV files keep the column names themselves)."""
     name = str(column)
-    if name in COLUMNS:
-        return COLUMNS[name][0]
     m = _COMPARE_SUFFIX.match(name)
-    if m and m.group("base") in COLUMNS:
-        return COLUMNS[m.group("base")][0] + name[len(m.group("base")):]
-    if name.startswith("les_") and len(name) > 4:
-        return f"LES {name[4:].replace('_', ' ')} £"
-    return name.replace("_", " ").capitalize() if name.islower() else name
+    if m and name not in COLUMNS:
+        return heading(m.group("base")) + name[len(m.group("base")):]
+    return heading(name)
 
 
 # ---- CSV ---------------------------------------------------------------------------------------
@@ -842,7 +760,7 @@ def _with_thousands(df: pd.DataFrame) -> list[_Column]:
         return cols
     out = cols + [_Column("", "", "gap", [None] * len(df), 2.0)]
     for c in money:
-        out.append(_Column(c.name + "_000", c.label.removesuffix(" £") + " £000", "thousands", c.values,
+        out.append(_Column(c.name + "_000", c.label.replace("(£)", "(£000)"), "thousands", c.values,
                            max(12.0, min(22.0, c.width - 2))))
     return out
 
@@ -1229,7 +1147,7 @@ def _data_sheet(book: _Book, runs: list[Results], names: list[str], text: str,
               ("Summary", runs[0].summary), ("Checks", runs[0].checks)]
     for sheet, df in sheets:
         for c in df.columns:
-            meaning = COLUMNS.get(str(c), ("", ""))[1]
+            meaning = column(str(c)).meaning
             ws.write_string(row, 0, sheet, book.text)
             ws.write_string(row, 1, neutralise_text(column_label(c)), book.text)
             ws.write_string(row, 2, neutralise_text(f"{meaning} ({c})" if meaning else f"({c})"), book.wrap)

@@ -13,21 +13,10 @@ from screen.views import Card, _headed, _pick, count, money, money_short, pct
 
 PCT_OUTCOMES = {k for k in OUTCOMES if k.endswith("_pct")}
 
-CCG_COLUMNS: dict[str, tuple[str, str]] = {
-    **_pick("commissioner", "practices", "list_size", "over75_pct"),
-    "pot": ("Pot (£)", "money"),
-    "new_money": ("New money (£)", "money"),
-    "new_money_per_head": ("New money per patient (£)", "money_pence"),
-    "pot_per_over75": ("Pot per patient aged 75+ (£)", "money_pence"),
-    "les_savings": ("LES savings (£)", "money"),
-    "les_savings_per_head": ("LES savings per patient (£)", "money_pence"),
-    "net_cost": ("Net cost (£)", "money"),
-    "net_cost_per_head": ("Net cost per patient (£)", "money_pence"),
-    "losers": ("Practices worse off", "count"),
-    "share_losing_pct": ("% of practices worse off", "pct"),
-    "worst_loss_per_head": ("Largest practice loss per patient (£)", "money_pence"),
-    "break_even_reduction_pct": ("Break-even admissions cut (%)", "pct"),
-}
+CCG_COLUMNS = _pick(
+    "commissioner", "practices", "list_size", "over75_pct", "pot", "new_money", "new_money_per_head",
+    "pot_per_over75", "les_savings", "les_savings_per_head", "net_cost", "net_cost_per_head", "losers",
+    "share_losing_pct", "worst_loss_per_head", "break_even_reduction_pct")
 
 
 def outcome_text(key: str, value: float) -> str:

@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel
 
 from model.anonymise import practice_aliases
+from model.columns import COLUMNS
 from model.money import round_half_up
 from model.results import Results
 from model.scenario import (
@@ -287,32 +288,8 @@ def waterfall_steps(results: Results, year_index: int = 0) -> list[tuple[str, fl
 # Tables for display (numbers stay numbers; the page formats them with column kinds)
 # ---------------------------------------------------------------------------------------------
 
-HEADINGS: dict[str, tuple[str, str]] = {
-    # results column: (heading on the page, kind for formatting)
-    "commissioner": ("CCG", "text"),
-    "practice_code": ("Code", "text"),
-    "practice_name": ("Practice", "text"),
-    "locality": ("Locality", "text"),
-    "participating": ("Taking part", "bool"),
-    "practices": ("Practices", "count"),
-    "winners": ("Better off", "count"),
-    "losers": ("Worse off", "count"),
-    "list_size": ("Patients", "count"),
-    "over75": ("Aged 75+", "count"),
-    "over75_pct": ("% aged 75+", "pct"),
-    "allocation": ("Allocation (£)", "money"),
-    "new_money_share": ("of which new money (£)", "money"),
-    "recycled_share": ("of which LES money back (£)", "money"),
-    "les_lost": ("LES lost (£)", "money"),
-    "les_gained": ("LES gained (£)", "money"),
-    "protection": ("Protection (£)", "money"),
-    "net_change": ("Net change (£)", "money"),
-    "net_change_per_head": ("Net change per patient (£)", "money_pence"),
-    "allocation_per_head": ("Allocation per patient (£)", "money_pence"),
-    "allocation_per_over75": ("Allocation per patient 75+ (£)", "money_pence"),
-    "admissions_to_break_even": ("Admissions to break even", "decimal"),
-    "unfunded_commitment": ("Unfunded staff costs (£)", "money"),
-}
+HEADINGS = {key: (c.heading, c.kind) for key, c in COLUMNS.items()}
+"""results column: (heading on the page, kind for formatting), from the one register (model.columns)."""
 
 
 def _pick(*columns: str) -> dict[str, tuple[str, str]]:
@@ -330,21 +307,9 @@ LOCALITY_COLUMNS = _pick(
     "new_money_share", "recycled_share", "les_lost", "les_gained", "protection", "net_change",
     "allocation_per_head", "allocation_per_over75", "net_change_per_head", "unfunded_commitment")
 
-YEAR_COLUMNS: dict[str, tuple[str, str]] = {
-    "year": ("Year", "text"),
-    "funded": ("New money paid?", "text"),
-    "pot": ("Practice pot (£)", "money"),
-    "new_money": ("New money (£)", "money"),
-    "recycled": ("Recycled LES (£)", "money"),
-    "les_savings": ("LES savings (£)", "money"),
-    "protection": ("Protection (£)", "money"),
-    "net_cost": ("Net cost to CCG (£)", "money"),
-    "admissions_saving": ("Admissions saving (£)", "money"),
-    "net_cost_after_admissions": ("Net cost after admissions saving (£)", "money"),
-    "unfunded_commitment": ("Unfunded staff costs (£)", "money"),
-    "winners": ("Better off", "count"),
-    "losers": ("Worse off", "count"),
-}
+YEAR_COLUMNS = _pick(
+    "year", "funded", "pot", "new_money", "recycled", "les_savings", "protection", "net_cost",
+    "admissions_saving", "net_cost_after_admissions", "unfunded_commitment", "winners", "losers")
 
 
 def _headed(df: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -360,7 +325,7 @@ def _headed(df: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> tuple[p
 def practice_table(results: Results, year_index: int = 0,
                    sort_by: str = "net_change") -> tuple[pd.DataFrame, dict[str, str]]:
     """One year of the practice table with readable headings, and each heading's kind
-    ('money', 'money_pence', 'count', 'pct', 'decimal', 'text', 'bool') for formatting."""
+    ('money', 'rate', 'count', 'pct', 'decimal', 'text', 'bool') for formatting."""
     p = results.practices
     p = p[p["year_index"] == year_index].copy()
     p["over75_pct"] = 100.0 * p["over75"] / p["list_size"].where(p["list_size"] > 0)
@@ -388,7 +353,7 @@ def signed_money_columns(df: pd.DataFrame, kinds: Mapping[str, str]) -> list[str
 
 def money_formatters(columns: Iterable[str], kinds: Mapping[str, str]) -> dict[str, Any]:
     """Text formats for money columns: '£12,345', '−£12,345'; pence for per-patient; £000 with 1 decimal."""
-    fmt = {"money": money, "money_pence": lambda x: money(x, pence=True),
+    fmt = {"money": money, "rate": lambda x: money(x, pence=True),
            "money000": lambda x: "–" if _bad(x) else f"{float(x):,.1f}".replace("-", MINUS)}
     return {c: fmt.get(kinds[c], money) for c in columns}
 
@@ -513,11 +478,11 @@ COMPARE_ROWS: list[tuple[str, str, str]] = [
     ("winners", "Practices better off", "count"),
     ("losers", "Practices worse off", "count"),
     ("break_even_reduction_pct", "Admissions cut to break even", "pct"),
-    ("pot_per_head", "Pot per registered patient", "money_pence"),
-    ("pot_per_over75", "Pot per patient aged 75+", "money_pence"),
+    ("pot_per_head", "Pot per registered patient", "rate"),
+    ("pot_per_over75", "Pot per patient aged 75+", "rate"),
 ]
 
-_FORMAT = {"money": money, "money_pence": lambda x: money(x, pence=True), "count": count, "pct": pct}
+_FORMAT = {"money": money, "rate": lambda x: money(x, pence=True), "count": count, "pct": pct}
 
 
 def compare_headline_table(summary_long: pd.DataFrame, year: str) -> pd.DataFrame:

@@ -203,35 +203,35 @@ def test_title_rows_and_frozen_headers(linked_book):
 
 
 def test_practices_allocation_totals_equal_summary(linked, linked_book):
-    p_pos, p_rows = _table(linked_book["Practices"], _header_row(linked_book["Practices"], "Commissioner"))
-    s_pos, s_rows = _table(linked_book["Summary"], _header_row(linked_book["Summary"], "Commissioner"))
+    p_pos, p_rows = _table(linked_book["Practices"], _header_row(linked_book["Practices"], "CCG"))
+    s_pos, s_rows = _table(linked_book["Summary"], _header_row(linked_book["Summary"], "CCG"))
     assert len(p_rows) == len(linked.practices)
     assert len(s_rows) == len(linked.summary)
     for year in range(linked.scenario.horizon_years):
-        p_total = sum(r[p_pos["Allocation £"]] for r in p_rows if r[p_pos["Year no."]] == year)
-        s_total = sum(r[s_pos["Allocation £"]] for r in s_rows if r[s_pos["Year no."]] == year)
+        p_total = sum(r[p_pos["Allocation (£)"]] for r in p_rows if r[p_pos["Year no."]] == year)
+        s_total = sum(r[s_pos["Allocation (£)"]] for r in s_rows if r[s_pos["Year no."]] == year)
         assert round(p_total * 100) == round(s_total * 100)
     # and the £000 block repeats the £ figures
-    k = [i for i, v in enumerate(linked_book["Summary"][_header_row(linked_book["Summary"], "Commissioner")])
-         if v.value == "Allocation £000"]
-    assert k and all(r[k[0]] == r[s_pos["Allocation £"]] for r in s_rows)
+    k = [i for i, v in enumerate(linked_book["Summary"][_header_row(linked_book["Summary"], "CCG")])
+         if v.value == "Allocation (£000)"]
+    assert k and all(r[k[0]] == r[s_pos["Allocation (£)"]] for r in s_rows)
 
 
 def test_number_cells_are_numbers_with_currency_formats(linked_book):
     ws = linked_book["Practices"]
-    header = _header_row(ws, "Commissioner")
+    header = _header_row(ws, "CCG")
     pos, _ = _table(ws, header)
     for row in ws.iter_rows(min_row=header + 1, max_row=header + 30):
-        for label in ("Allocation £", "Protection £", "LES lost £", "Net change £"):
+        for label in ("Allocation (£)", "Protection (£)", "LES lost (£)", "Net change (£)"):
             cell = row[pos[label]]
             assert cell.data_type == "n" and isinstance(cell.value, (int, float)), (label, cell.value)
             assert "£#,##0.00" in cell.number_format
-        assert isinstance(row[pos["List size"]].value, (int, float))
-        assert row[pos["Practice code"]].data_type == "s"
+        assert isinstance(row[pos["Patients"]].value, (int, float))
+        assert row[pos["Code"]].data_type == "s"
     ws = linked_book["Summary"]
-    header = _header_row(ws, "Commissioner")
+    header = _header_row(ws, "CCG")
     labels = [c.value for c in ws[header]]
-    cell = ws.cell(header + 1, labels.index("Pot £000") + 1)
+    cell = ws.cell(header + 1, labels.index("Practice pot (£000)") + 1)
     assert isinstance(cell.value, (int, float)) and "£#,##0," in cell.number_format
 
 
@@ -325,8 +325,8 @@ def test_workbook_checks_recalculate_in_a_spreadsheet(linked, tmp_path):
     wb = openpyxl.load_workbook(clean)   # openpyxl drops cached values: the spreadsheet must recalculate
     wb.save(tmp_path / "resaved.xlsx")
     ws = wb["Practices"]
-    header = _header_row(ws, "Commissioner")
-    col = [c.value for c in ws[header]].index("Allocation £") + 1
+    header = _header_row(ws, "CCG")
+    col = [c.value for c in ws[header]].index("Allocation (£)") + 1
     ws.cell(header + 1, col).value = ws.cell(header + 1, col).value + 1
     wb.save(tmp_path / "tampered.xlsx")
     out = tmp_path / "conv"

@@ -137,7 +137,7 @@ def test_app_all_england_tab_matches_the_engine():
     assert len(table) == 211
     nene = expected.set_index("commissioner").loc["04G"]
     assert table.loc["04G", "New money per patient (£)"] == pytest.approx(nene["new_money_per_head"])
-    assert table.loc["04G", "Practices worse off"] == nene["losers"] == 31   # the real check of issue #4
+    assert table.loc["04G", "Worse off"] == nene["losers"] == 31   # the real check of issue #4
     # The page opened on Nene, so Nene (04G) is the CCG marked and described.
     assert any(m.value.startswith("**CCG 04G, new money:") for m in at.markdown)
     at.selectbox(key="national_outcome").set_value("share_losing_pct").run()

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Build the default practice lists in ``data/`` from the published sources in ``../shared/data``.
+"""Build the default practice lists in ``data/`` from the published sources in ``data/sources/``.
 
 Outputs (all written by this script, deterministic, byte for byte on every rerun):
 
 * ``nene_2014_15.csv``     NHS Nene CCG (04G), 2014/15
 * ``england_2014_15.csv``  every CCG in England, 2014/15
 * ``build_log.csv``        every row the cleaning rules dropped or changed
-* ``README.md``            sources, licence, column sources, cleaning rules and the affected rows
+* ``README.md``            sources and their provenance, licence, column sources, cleaning rules, the
+                           affected rows and the known quirks of the data
 
 Usage::
 
@@ -22,12 +23,13 @@ import hashlib
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = REPO.parent / "shared" / "data"
+DEFAULT_SOURCE = REPO / "data" / "sources"
 DEFAULT_OUT = REPO / "data"
 
 NENE = "04G"
@@ -39,35 +41,68 @@ README_FILE = "README.md"
 PAYMENTS = "nhs-payments/14-15.csv"
 REG_JUL_SEP = "registrations/Patient_List_Size_2014_07-09.csv"
 REG_APR_JUN = "registrations/Patient_List_Size_2014_04-06.csv"
+PAYMENTS_15_16 = "nhs-payments/15-16.csv"
+REG_2015_JUL_SEP = "registrations/Patient_List_Size_2015_07-09.csv"
+SOURCES_README = "README.md"  # the provenance record of the copies in data/sources/
 
-# sha256 of the source files, as given in ../shared/data/README.md
-SOURCE_SHA256 = {
-    PAYMENTS: "5c6befeb255f14091fa2022e052cb031485ee639b22d05bda42fb94f7a5a7e6d",
-    REG_JUL_SEP: "d5c70f96268de826add99a08f428a766ad5402e317886cf7ab0be839b9d2735a",
-    REG_APR_JUN: "9fe8b4b6f257cba687f8eac2a131f185b06d5b9bdc2cc0480b6b2892b1406d69",
-}
+HSCIC = "Health and Social Care Information Centre (HSCIC; now part of NHS England)"
+NHSBSA = "NHS Business Services Authority (NHSBSA), Information Services Portal"
+OGL = "Open Government Licence v3.0"
+OGL_NO_VERSION = "Open Government Licence v3.0 (the source names no version; v3.0 is the current one)"
+HEEC = "HealthEquityEvidenceCentre/HEEC"
+OPENPRESCRIBING = "ebmdatalab/openprescribing"
+LIST_SIZES = "openprescribing/data/list_sizes/"
 
-# Where each source copy came from (../shared/data/README.md)
-SOURCE_ORIGIN = {
-    PAYMENTS: (
-        "NHS Payments to General Practice, England, 2014/15",
-        "Health and Social Care Information Centre (HSCIC; now part of NHS England)",
-        ("`HealthEquityEvidenceCentre/HEEC` `data/payments/raw/14-15.csv`, commit `179bce7a`, "
-        "blob `7dc541b6cf0f679a04d66754bc8e859512b27cfc`"),
-    ),
-    REG_JUL_SEP: (
-        "Practice List Size, July–September 2014",
-        "NHS Business Services Authority (NHSBSA), Information Services Portal",
-        ("`ebmdatalab/openprescribing` `openprescribing/data/list_sizes/`, commit `2aab031b`, "
-        "blob `eb6eaaf9cf4234a4d039ed874758f5a45fad407f`"),
-    ),
-    REG_APR_JUN: (
-        "Practice List Size, April–June 2014",
-        "NHS Business Services Authority (NHSBSA), Information Services Portal",
-        ("`ebmdatalab/openprescribing` `openprescribing/data/list_sizes/`, commit `2aab031b`, "
-        "blob `45e0d3b5bebfabced66cc821f100fe92d1796fb0`"),
-    ),
+
+class Source(NamedTuple):
+    """Provenance of one file in data/sources/, as recorded in data/sources/README.md."""
+
+    publication: str
+    publisher: str
+    licence: str
+    repository: str
+    path: str     # path in that repository
+    commit: str   # a commit at which that path holds exactly this file
+    blob: str     # git blob id
+    sha256: str
+
+
+# Every file carried in data/sources/ (data/sources/README.md gives the same figures, with more detail).
+# The build reads the first three; the 2015/16 files are carried but not read by this build.
+SOURCES = {
+    PAYMENTS: Source(
+        "NHS Payments to General Practice, England, 2014/15", HSCIC, OGL, HEEC, "data/payments/raw/14-15.csv",
+        "179bce7afa270885870f53d3631b594d7d353c2d", "7dc541b6cf0f679a04d66754bc8e859512b27cfc",
+        "5c6befeb255f14091fa2022e052cb031485ee639b22d05bda42fb94f7a5a7e6d"),
+    REG_JUL_SEP: Source(
+        "Practice List Size, July–September 2014", NHSBSA, OGL_NO_VERSION, OPENPRESCRIBING,
+        LIST_SIZES + "Patient_List_Size_2014_07-09.csv",
+        "2aab031b6d83d25a6247ccc85c5e9d0f8460d456", "eb6eaaf9cf4234a4d039ed874758f5a45fad407f",
+        "d5c70f96268de826add99a08f428a766ad5402e317886cf7ab0be839b9d2735a"),
+    REG_APR_JUN: Source(
+        "Practice List Size, April–June 2014", NHSBSA, OGL_NO_VERSION, OPENPRESCRIBING,
+        LIST_SIZES + "Patient_List_Size_2014_04-06.csv",
+        "2aab031b6d83d25a6247ccc85c5e9d0f8460d456", "45e0d3b5bebfabced66cc821f100fe92d1796fb0",
+        "9fe8b4b6f257cba687f8eac2a131f185b06d5b9bdc2cc0480b6b2892b1406d69"),
+    PAYMENTS_15_16: Source(
+        "NHS Payments to General Practice, England, 2015/16", HSCIC, OGL, HEEC, "data/payments/raw/15-16.csv",
+        "179bce7afa270885870f53d3631b594d7d353c2d", "bd60d5dfee64f9feee4623990c6abbcca7ec7ff3",
+        "038824d5adfca4e6f417e61b0302efba67cfe67921f8c23239ec5be408b5a9c6"),
+    REG_2015_JUL_SEP: Source(
+        "Practice List Size, July–September 2015", NHSBSA, OGL_NO_VERSION, OPENPRESCRIBING,
+        LIST_SIZES + "Patient_List_Size_2015_07-09.csv",
+        "553821a9ddbe63737bd0bda3ac4be5e0fdbb328a", "56889d8c290189002190b531bb38f6b27f7659af",
+        "1b03fb74c2fb1226e7d70071e5960790b93368eae73e41cda38f8e083673668a"),
 }
+USED_SOURCES = [PAYMENTS, REG_JUL_SEP, REG_APR_JUN]
+
+# sha256 of the source files this build reads, as given in data/sources/README.md
+SOURCE_SHA256 = {rel: SOURCES[rel].sha256 for rel in USED_SOURCES}
+
+# A practice with more than this share of its list aged 75+ is listed under "Known quirks" in the README.
+# The same threshold as model.practices.OVER75_SHARE_WARNING, above which `validate` warns
+# (tests/test_build_data.py checks that the two lists agree).
+OVER75_SHARE_QUIRK = 0.40
 
 COLUMNS = [
     "commissioner",
@@ -126,7 +161,7 @@ NENE_POST_TOWN = {
 }
 DEFAULT_LOCALITY = "All practices"
 
-# CCGs named in the LES caveat (DESIGN.md section 7): Dorset, Sandwell and West Birmingham
+# CCGs named in the LES caveat (docs/design.md §7): Dorset, Sandwell and West Birmingham
 CAVEAT_CCGS = ["11J", "05L"]
 
 # Cleaning rules, in the order they are applied. (name, kind, one-line description)
@@ -174,7 +209,7 @@ def check_sources(source: Path) -> None:
         got = sha256_of(path)
         if got != expected:
             raise BuildError(f"{path}: sha256 {got} does not match the published {expected}; "
-                             "the build would not reproduce data/ (see ../shared/data/README.md)")
+                             "the build would not reproduce data/ (see data/sources/README.md)")
 
 
 def read_text_csv(path: Path) -> pd.DataFrame:
@@ -484,8 +519,11 @@ def render_readme(england: pd.DataFrame, log: pd.DataFrame, facts: dict, hashes:
     )
 
     sources_table = md_table(
-        ["file in `../shared/data/`", "publication", "publisher", "copy taken from", "sha256"],
-        [[f"`{rel}`", *SOURCE_ORIGIN[rel], f"`{SOURCE_SHA256[rel]}`"] for rel in SOURCE_SHA256],
+        ["file in `data/sources/`", "read by the build", "publication", "publisher", "licence", "repository",
+         "path", "commit", "git blob", "sha256"],
+        [[f"`{rel}`", "yes" if rel in USED_SOURCES else "no", src.publication, src.publisher, src.licence,
+          f"`{src.repository}`", f"`{src.path}`", f"`{src.commit}`", f"`{src.blob}`", f"`{src.sha256}`"]
+         for rel, src in SOURCES.items()],
     )
 
     columns_table = md_table(
@@ -560,13 +598,38 @@ def render_readme(england: pd.DataFrame, log: pd.DataFrame, facts: dict, hashes:
     under_1 = int((ccg["per_head"] < 1).sum())
     median_ph = float(ccg["per_head"].median())
 
+    # Known quirks: practices with more than OVER75_SHARE_QUIRK of the list aged 75+, as `validate` warns
+    # about them. Row numbers are those of england_2014_15.csv as `validate` counts them (header = row 1).
+    share = england["over75"] / england["list_size"]
+    old = england[share > OVER75_SHARE_QUIRK]
+    capped = set(log.loc[log["rule"] == "cap_over75", "practice_code"])
+    quirk_rows = []
+    for i, r in old.iterrows():
+        notes = []
+        if r.list_size < 100:
+            notes.append(f"tiny list ({r.list_size:,} patients)")
+        if r.practice_code in capped:
+            notes.append("NHSBSA gave more patients aged 75+ than the list: capped (`cap_over75`)")
+        if abs(r.registered - r.list_size) > 0.05 * r.list_size:
+            notes.append(f"NHSBSA registered {r.registered:,} against a payments list of {r.list_size:,}")
+        quirk_rows.append([str(int(i) + 2), r.practice_code, r.practice_name, f"{r.commissioner} {r.ccg_name}",
+                           f"{r.over75:,} of {r.list_size:,}", f"{share[i] * 100:.0f} %",
+                           "; ".join(notes) or "—"])
+    old_nene = int((old["commissioner"] == NENE).sum())
+    old_nene_text = (f"None of them is in NHS Nene CCG (04G), so\n`{NENE_FILE}` gives no such warning."
+                     if old_nene == 0 else f"{old_nene} of them are in NHS Nene CCG (04G).")
+    quirk_pct = f"{OVER75_SHARE_QUIRK * 100:.0f} %"
+    quirks_table = (md_table(["row", "practice_code", "practice_name", "CCG", "over75 of list_size", "%", "note"],
+                             quirk_rows, "rllllrl") if quirk_rows else "None.")
+
     return f"""# Default practice lists (`data/`)
 
 <!-- This file is written by scripts/build_data.py together with the CSVs. Do not edit it by hand:
      change the script and run `make data`. -->
 
 Real practice lists for England, financial year 2014/15, built by `scripts/build_data.py` from the
-published files in `../shared/data/`. The app and the command line start on `{NENE_FILE}`.
+published files in `data/sources/`, unchanged copies carried in this repository. The app and the command line
+start on `{NENE_FILE}`.
 
 {files_table}
 
@@ -585,7 +648,11 @@ England: {t_e['practices']:,} practices in {t_e['commissioners']} CCGs, {t_e['li
 
 The payments file is one row per practice paid in 2014/15 ({facts['published_rows']:,} practices,
 {facts['published_ccgs']} CCGs). The list-size files give registered patients by sex and age band; the last
-band is 75+. Full provenance of each copy (repository, path, commit, git blob) is in `../shared/data/README.md`.
+band is 75+. Each file in `data/sources/` is a byte-for-byte copy of the file at the repository, path and
+commit given above (its git blob id and sha256 identify it); the build checks the sha256 of the three files it
+reads before it starts. `.gitattributes` marks `data/sources/**` as `-text` so that git never changes their
+line endings (CRLF) or byte-order mark. The full provenance record of the copies (what each file is, where
+it came from, format notes and checked facts) is `data/sources/README.md`.
 
 ## Licence and attribution
 
@@ -645,6 +712,21 @@ practices; `over75` is used as published (and is within `list_size`):
 {md_table(["practice_code", "commissioner", "list_size", "registered (NHSBSA)", "over75 from", "over75"],
           far_rows, "llrrlr") if far_rows else "None."}
 
+## Known quirks: practices with over {quirk_pct} of patients aged 75+
+
+Across England {t_e['over75'] / t_e['list_size'] * 100:.1f} % of registered patients are aged 75 or over. In
+`{ENGLAND_FILE}` {len(old)} practices have more than {quirk_pct}. {old_nene_text}
+These are real figures from the sources, not build errors: `list_size` is the payments file's registered list
+and `over75` is NHSBSA's `{R_M75}` + `{R_F75}` for the same practice. They are practices that serve care
+homes or older people, or practices with lists so small that a handful of patients makes a large share.
+The build keeps them as published (apart from the `cap_over75` row above).
+
+`python -m model validate` lists each of them as a warning (`row N, column 'over75': … are aged 75+, above
+{quirk_pct} …`) with the row numbers below (the header is row 1); the list is still usable.
+`run` and `national` summarise them in one warning line instead of one line each.
+
+{quirks_table}
+
 ## Caveat: LES income
 
 2014/15 LES figures count only LES paid through the national payments system. LES paid locally (for
@@ -659,10 +741,10 @@ A low figure here does not mean a CCG spent little on LES. Users with local ledg
 
 ```
 make data                        # or: .venv/bin/python scripts/build_data.py
-python scripts/build_data.py --source ../shared/data --out data
+python scripts/build_data.py --source data/sources/ --out data
 ```
 
-The script checks the sha256 of each source file first, needs no network, and is deterministic: rerunning it
+The script checks the sha256 of each source file it reads first, needs no network, and is deterministic: rerunning it
 reproduces every file in `data/` byte for byte (`tests/test_build_data.py` checks this).
 """
 

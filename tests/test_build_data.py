@@ -1,11 +1,14 @@
 """scripts/build_data.py rebuilds data/ byte for byte, and the default practice lists meet the spec.
 
-The source data is always at ../shared/data relative to the repo. If it is missing these tests FAIL
-(they never skip): the committed data/ could not then be checked against its sources.
+The source data is carried in the repository, in data/sources/ (byte-for-byte copies of the published
+files; data/sources/README.md records where each came from). If it is missing these tests FAIL (they never
+skip): the committed data/ could not then be checked against its sources.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +18,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "build_data.py"
-SOURCE = REPO.parent / "shared" / "data"
+SOURCE = REPO / "data" / "sources"
 DATA = REPO / "data"
+SOURCE_FILES = ["nhs-payments/14-15.csv", "nhs-payments/15-16.csv",
+                "registrations/Patient_List_Size_2014_04-06.csv", "registrations/Patient_List_Size_2014_07-09.csv",
+                "registrations/Patient_List_Size_2015_07-09.csv"]
 
 OUTPUTS = ["nene_2014_15.csv", "england_2014_15.csv", "build_log.csv", "README.md"]
 COLUMNS = ["commissioner", "practice_code", "practice_name", "locality", "list_size", "over75",
@@ -26,8 +32,8 @@ NENE_TOWNS = {"Northampton", "Wellingborough", "Rushden", "Daventry", "Towcester
 
 def require_source() -> None:
     assert SOURCE.is_dir(), (
-        f"source data not found at {SOURCE}: the default practice lists are built from ../shared/data "
-        "(see DESIGN.md section 7); it must be present next to the repo for these tests")
+        f"source data not found at {SOURCE}: the default practice lists are built from data/sources/, "
+        "which is part of the repository (see data/sources/README.md)")
 
 
 def read_list(path: Path) -> pd.DataFrame:
@@ -177,3 +183,75 @@ def test_readme_is_complete(log: pd.DataFrame) -> None:
         assert sha in text
     for row in log.itertuples():
         assert f"| {row.practice_code} | {row.commissioner} |" in text, row.practice_code
+
+
+# (d) the sources carried in data/sources/ ------------------------------------------------------------
+
+
+def published_sha256() -> dict[str, str]:
+    """sha256 of each source file as data/sources/README.md (the provenance record) states it."""
+    record = (SOURCE / "README.md").read_text(encoding="utf-8")
+    found = {}
+    for rel in SOURCE_FILES:
+        name = rel.rsplit("/", 1)[1]
+        m = re.search(re.escape(name) + r"`:.*?sha256 `([0-9a-f]{64})`", record, re.S)
+        assert m, f"data/sources/README.md gives no sha256 for {name}"
+        found[rel] = m.group(1)
+    return found
+
+
+@pytest.mark.parametrize("rel", SOURCE_FILES)
+def test_source_copy_is_byte_identical_to_the_published_file(rel: str) -> None:
+    require_source()
+    path = SOURCE / rel
+    assert path.is_file(), f"{path} is missing: data/sources/ must carry every source file"
+    raw = path.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == published_sha256()[rel], (
+        f"data/sources/{rel} is not the published file (git may have converted its line endings: "
+        "see .gitattributes)")
+    if rel.startswith("nhs-payments/"):
+        assert b"\r\n" in raw and not raw.endswith(b"\n"), f"{rel} should keep its CRLF line endings"
+    assert raw.startswith(b"\xef\xbb\xbf") == (rel == "nhs-payments/14-15.csv")
+
+
+def test_gitattributes_keeps_the_sources_byte_identical() -> None:
+    lines = (REPO / ".gitattributes").read_text(encoding="utf-8").splitlines()
+    assert "data/sources/** -text" in [line.strip() for line in lines]
+
+
+def test_readme_gives_the_provenance_of_every_source_file() -> None:
+    text = (DATA / "README.md").read_text(encoding="utf-8")
+    record = (SOURCE / "README.md").read_text(encoding="utf-8")
+    assert "../shared" not in text
+    sha = published_sha256()
+    for rel in SOURCE_FILES:
+        rows = [line for line in text.splitlines() if line.startswith(f"| `{rel}` |")]
+        assert len(rows) == 1, f"data/README.md has no provenance row for {rel}"
+        cells = [c.strip().strip("`") for c in rows[0].strip("|").split("|")]
+        _, _, _, publisher, licence, repository, path, commit, blob, sha256 = cells
+        assert sha256 == sha[rel]
+        assert licence.startswith("Open Government Licence v3.0")
+        assert ("HSCIC" if rel.startswith("nhs-payments/") else "NHSBSA") in publisher
+        assert re.fullmatch(r"[0-9a-f]{40}", commit) and re.fullmatch(r"[0-9a-f]{40}", blob)
+        for value in (repository, commit, blob):
+            assert f"`{value}`" in record, f"{rel}: {value} is not in data/sources/README.md"
+        folder, name = path.rsplit("/", 1)
+        assert name == rel.rsplit("/", 1)[1]
+        assert folder in record, f"{rel}: {folder} is not in data/sources/README.md"
+
+
+def test_readme_lists_the_practices_validate_warns_about_for_their_age(england: pd.DataFrame) -> None:
+    from model.practices import load_practices
+
+    result = load_practices(DATA / "england_2014_15.csv")
+    warned = sorted(p.row for p in result.report.warnings
+                    if p.column == "over75" and "are aged 75+, above" in p.message)
+    text = (DATA / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Known quirks: practices with over 40 % of patients aged 75+", 1)[1].split("\n## ")[0]
+    listed = [line.split("|")[1:3] for line in section.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert len(listed) == len(warned) == 7
+    assert [int(row) for row, _ in listed] == warned
+    for row, code in listed:
+        assert england.iloc[int(row) - 2]["practice_code"] == code.strip()
+    assert "`validate`" in section or "model validate" in section
+    assert "`run` and `national` summarise them in one warning line" in section

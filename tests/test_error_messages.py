@@ -1,4 +1,4 @@
-"""One test per error of DESIGN §3 ("Reject with a message that names the file, row number, column
+"""One test per error of docs/design.md §3.1 ("Reject with a message that names the file, row number, column
 and the problem"): missing required column, non-numeric, negative, over75 > list_size, duplicate codes,
 empty file, file too large, unknown file type, and the payments publication without a 75+ column.
 
@@ -17,7 +17,7 @@ import pytest
 from model.practices import MAX_UPLOAD_BYTES, LoadResult, Problem, load_practices
 
 REPO = Path(__file__).resolve().parents[1]
-PAYMENTS_14_15 = REPO.parent / "shared" / "data" / "nhs-payments" / "14-15.csv"
+PAYMENTS_14_15 = REPO / "data" / "sources" / "nhs-payments" / "14-15.csv"
 
 HEADER = "CCG Code,Practice Code,Practice Name,List Size,Over 75,LES Diabetes\n"
 GOOD_ROWS = ["04G,K83003,Queensview,8438,611,1000", "04G,K83004,Brackley,4549,369,0",
@@ -236,14 +236,9 @@ def test_unknown_file_type(data, name, text):
 
 
 def test_payments_publication_is_refused_with_exactly_the_over75_message():
-    if PAYMENTS_14_15.exists():
-        result = load_practices(PAYMENTS_14_15)
-        name = "14-15.csv"
-    else:  # the shared data is not there: the publication's own headers
-        header = ("CCG Code,Practice Code,Practice Name,Number of Registered Patients (Last Known Figure),"
-                  "Global Sum,Total Local Enhanced Services,Total NHS Payments to General Practice\n")
-        result = load_practices(ledger("04G,K83003,Q,8438,1,2,3", header=header), "14-15.csv")
-        name = "14-15.csv"
+    assert PAYMENTS_14_15.is_file(), f"missing {PAYMENTS_14_15}"
+    result = load_practices(PAYMENTS_14_15)
+    name = "14-15.csv"
     assert len(errors(result)) == 1, result.report.to_text()
     shown = str(result.report.errors[0])
     assert shown.startswith(f"{name}, column 'over75': the file has no column of patients aged 75+")

@@ -42,7 +42,7 @@ from model.practices import MAX_UPLOAD_BYTES, LoadResult, load_practices
 
 REPO = Path(__file__).resolve().parents[1]
 NENE = REPO / "data" / "nene_2014_15.csv"
-PAYMENTS_14_15 = REPO.parent / "shared" / "data" / "nhs-payments" / "14-15.csv"
+PAYMENTS_14_15 = REPO / "data" / "sources" / "nhs-payments" / "14-15.csv"
 ARTIFACTS = REPO / "artifacts"
 
 CANONICAL = ["commissioner", "practice_code", "practice_name", "locality", "list_size", "over75", "participating"]
@@ -58,17 +58,10 @@ def _read_rows(path: Path, n_rows: int, max_chars: int = 200_000) -> list[list[s
     return [r for r in rows[: n_rows + 1]]
 
 
+assert NENE.is_file(), f"missing {NENE}: run `make data`"
+assert PAYMENTS_14_15.is_file(), f"missing {PAYMENTS_14_15}: data/sources/ must carry the source files"
 NENE_ROWS = _read_rows(NENE, 8)
-if PAYMENTS_14_15.exists():
-    PAYMENTS_ROWS = _read_rows(PAYMENTS_14_15, 5)
-else:  # the shared data is not there: a stand-in with the publication's own headers
-    PAYMENTS_ROWS = [
-        ["CCG Code", "Practice Code", "Practice Name", "Number of Registered Patients (Last Known Figure)",
-         "Number of Weighted Patients (Last Known Figure)", "Global Sum", "Total Local Enhanced Services",
-         "Total NHS Payments to General Practice"],
-        ["04G", "K83003", "Queensview", "8,438", "8,466", "£500,000", "£62,025", "£900,000"],
-        ["04G", "K83004", "Brackley", "4,549", "4,044", "£250,000", "£42,611", "£450,000"],
-    ]
+PAYMENTS_ROWS = _read_rows(PAYMENTS_14_15, 5)
 # the payments rows with the column the publication lacks, so that mutations also explore a usable file
 # (its first 16 columns, identity and patient counts, and the LES and total columns: wide rows cost time)
 _KEEP = [j for j, h in enumerate(PAYMENTS_ROWS[0])

@@ -30,7 +30,7 @@ from model.practices import (
 
 FILES = Path(__file__).parent / "files"
 REPO = Path(__file__).resolve().parents[1]
-PAYMENTS_14_15 = REPO.parent / "shared" / "data" / "nhs-payments" / "14-15.csv"
+PAYMENTS_14_15 = REPO / "data" / "sources" / "nhs-payments" / "14-15.csv"
 NENE = REPO / "data" / "nene_2014_15.csv"
 
 
@@ -602,7 +602,7 @@ def test_nene_default_data_loads_without_errors():
     assert result.report.ok, result.report.to_text()
     df = result.practices
     assert len(df) == 69 and set(df["commissioner"]) == {"04G"}
-    assert df["list_size"].sum() == 647_677 and df["over75"].sum() == 45_778  # DESIGN.md §7
+    assert df["list_size"].sum() == 647_677 and df["over75"].sum() == 45_778  # docs/design.md §7
     assert "les_total" in df.columns
 
 

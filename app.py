@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from cli.memory import keep_freed_memory
+from model import fields, scenario_edits
 from model.analysis import montecarlo, sensitivity
 from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
 from model.analysis.national import OUTCOMES, ccg_outcomes, distribution
@@ -166,12 +167,12 @@ def tornado_run(list_id: str, scenario_json: str, headline: str, _frame: pd.Data
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def scenario_from_file(stem: str, mtime: float) -> Scenario:
-    path = views.scenario_files(SCENARIO_DIR)[stem]
+    path = scenario_edits.scenario_files(SCENARIO_DIR)[stem]
     return load_scenario(path.read_bytes(), path.name)
 
 
 def file_scenario(stem: str) -> Scenario:
-    path = views.scenario_files(SCENARIO_DIR)[stem]
+    path = scenario_edits.scenario_files(SCENARIO_DIR)[stem]
     return scenario_from_file(stem, path.stat().st_mtime)
 
 
@@ -200,9 +201,9 @@ def clear_inputs() -> None:
 
 def use_scenario(base: Scenario, origin: str, stem: str | None, overrides: dict | None = None) -> None:
     cols = ss.get("les_cols", [])
-    values = views.flatten(base, cols)
+    values = scenario_edits.flatten(base, cols)
     if overrides:
-        values = views.flatten(views.build_scenario(base, {**values, **overrides}), cols)
+        values = scenario_edits.flatten(scenario_edits.build_scenario(base, {**values, **overrides}), cols)
     ss.base, ss.origin, ss.scenario_file = base, origin, stem
     ss.panel = values
     clear_inputs()
@@ -213,7 +214,7 @@ def init_state() -> None:
         return
     ss.edits = {}
     ss.les_cols = les_cols(load_list(bundled(NENE)[1], NENE.name).practices)
-    reading = views.read_link(st.query_params.to_dict(), SCENARIO_DIR, DEFAULT_SCENARIO)
+    reading = scenario_edits.read_link(st.query_params.to_dict(), SCENARIO_DIR, DEFAULT_SCENARIO)
     ss.link_warnings = list(reading.warnings)
     use_scenario(reading.base, f"{reading.scenario_file}.yaml", reading.scenario_file, reading.overrides)
     ss.scenario_pick = reading.scenario_file
@@ -317,7 +318,7 @@ def practice_list_panel() -> dict:
     if set(les_cols(active["frame"])) != set(ss.get("les_cols", [])):
         ss.les_cols = les_cols(active["frame"])
         for col in ss.les_cols:
-            ss.panel.setdefault(f"les.schemes.{col}", views.scheme_value("keep"))
+            ss.panel.setdefault(f"les.schemes.{col}", scenario_edits.scheme_value("keep"))
     return active
 
 
@@ -330,11 +331,11 @@ def number(key: str, *, step: float, fmt: str, integer: bool = False, label: str
            wkey: str | None = None, default: Any = None) -> float | int:
     """A number input for one scenario field: unit in the label, description + source as help."""
     wkey = wkey or f"in:{key}"
-    lo, hi = views.bounds(key)
+    lo, hi = fields.bounds(key)
     cast = int if integer else float
     value = ss.panel.get(key)
     init(wkey, cast(value if value is not None else default))
-    out = st.number_input(label or views.label_for(key), min_value=None if lo is None else cast(lo),
+    out = st.number_input(label or fields.label(key), min_value=None if lo is None else cast(lo),
                           max_value=None if hi is None else cast(hi), step=cast(step), format=fmt, key=wkey,
                           help=views.help_for(key))
     return out
@@ -343,12 +344,12 @@ def number(key: str, *, step: float, fmt: str, integer: bool = False, label: str
 def choice(key: str, options: list, *, labels: dict | None = None, label: str | None = None,
            wkey: str | None = None, value: Any = None, help_key: str | None = None) -> Any:
     wkey = wkey or f"in:{key}"
-    labels = labels or views.CHOICE_LABELS.get(key, {})
+    labels = labels or views.CHOICE_LABELS.get(key) or fields.field(key).choice_labels
     current = ss.panel.get(key) if value is None else value
     init(wkey, current if current in options else options[0])
     if ss[wkey] not in options:
         ss[wkey] = options[0]
-    return st.selectbox(label or views.label_for(key), options, format_func=lambda o: labels.get(o, str(o)),
+    return st.selectbox(label or fields.label(key), options, format_func=lambda o: labels.get(o, str(o)),
                         key=wkey, help=views.help_for(help_key or key))
 
 
@@ -365,7 +366,7 @@ def year_choice(key: str, *, value: int | None = None, wkey: str | None = None, 
 
 def scenario_panel(frame: pd.DataFrame) -> Scenario | None:
     vals = ss.panel
-    files = views.scenario_files(SCENARIO_DIR)
+    files = scenario_edits.scenario_files(SCENARIO_DIR)
     stems = list(files)
     if ss.get("scenario_pick") not in stems:
         ss.scenario_pick = DEFAULT_SCENARIO
@@ -407,7 +408,7 @@ def scenario_panel(frame: pd.DataFrame) -> Scenario | None:
                 if k == "weighted_list" and "weighted_list" not in frame.columns and w[k] == 0:
                     continue
                 vals[f"distribution.weights.{k}"] = number(f"distribution.weights.{k}", step=0.05, fmt="%.2f")
-            st.caption(f"The shares must add up to 1 (now {views.weights_total(vals):.2f}).")
+            st.caption(f"The shares must add up to 1 (now {scenario_edits.weights_total(vals):.2f}).")
         else:
             for k in ("list_size", "over75", "weighted_list"):
                 vals[f"distribution.weights.{k}"] = 1.0 if k == shared else 0.0
@@ -419,11 +420,11 @@ def scenario_panel(frame: pd.DataFrame) -> Scenario | None:
         else:
             vals["distribution.cap"] = None
         vals["distribution.non_participants"] = choice("distribution.non_participants",
-                                                       views.choices("distribution.non_participants"))
-        vals["distribution.level"] = choice("distribution.level", views.choices("distribution.level"))
+                                                       list(fields.field("distribution.non_participants").choices))
+        vals["distribution.level"] = choice("distribution.level", list(fields.field("distribution.level").choices))
 
     with st.expander("Recurrent or not", expanded=True):
-        kind = vals["funding.type"] = choice("funding.type", views.choices("funding.type"))
+        kind = vals["funding.type"] = choice("funding.type", list(fields.field("funding.type").choices))
         if kind == "non_recurrent":
             vals["funding.years"] = number("funding.years", step=1, fmt="%d", integer=True)
         if kind == "conditional":
@@ -440,44 +441,44 @@ def scenario_panel(frame: pd.DataFrame) -> Scenario | None:
         report = ss.active["report"]
         for col in cols:
             key = f"les.schemes.{col}"
-            scheme = vals.get(key) or views.scheme_value("keep")
+            scheme = vals.get(key) or scenario_edits.scheme_value("keep")
             total = getattr(report, "les_totals", {}).get(col)
             label = f"{col}: action" + (f" (now {views.money(total)} a year)" if total is not None else "")
-            action = choice(key, views.SCHEME_ACTIONS, labels=views.CHOICE_LABELS["scheme.action"], label=label,
+            action = choice(key, scenario_edits.SCHEME_ACTIONS, labels=fields.action_labels(), label=label,
                             wkey=f"in:{key}.action", value=scheme["action"], help_key="les.schemes")
-            fields: dict[str, Any] = {}
+            scheme_fields: dict[str, Any] = {}
             if action == "decommission":
-                fields["fraction"] = _fraction(key, col, scheme)
+                scheme_fields["fraction"] = _fraction(key, col, scheme)
             if action == "harmonise":
                 init(f"in:{key}.average", scheme.get("rate_per_head") is None)
                 if st.toggle(f"{col}: at the holders' average £ per head", key=f"in:{key}.average"):
-                    fields["rate_per_head"] = None
+                    scheme_fields["rate_per_head"] = None
                 else:
-                    fields["rate_per_head"] = _scheme_rate(key, col, scheme)
+                    scheme_fields["rate_per_head"] = _scheme_rate(key, col, scheme)
             if action != "keep":
-                fields["from_year"] = year_choice(key, value=int(scheme.get("from_year", 0)),
+                scheme_fields["from_year"] = year_choice(key, value=int(scheme.get("from_year", 0)),
                                                   wkey=f"in:{key}.from_year", label=f"{col}: from",
                                                   help_key="les.schemes")
-            vals[key] = views.scheme_value(action, fields)
+            vals[key] = scenario_edits.scheme_value(action, scheme_fields)
         vals["les.reinvest_pct"] = number("les.reinvest_pct", step=10.0, fmt="%.0f")
         init("in:les.counts_toward_pot", bool(vals["les.counts_toward_pot"]))
-        vals["les.counts_toward_pot"] = st.checkbox(views.label_for("les.counts_toward_pot"),
+        vals["les.counts_toward_pot"] = st.checkbox(fields.label("les.counts_toward_pot"),
                                                     key="in:les.counts_toward_pot",
                                                     help=views.help_for("les.counts_toward_pot"))
         st.markdown("**Transitional protection**")
         st.caption("The largest share of its LES loss (net of its new allocation) a practice bears each year: "
                    "0 % = no loss allowed, 100 % = no protection; the last year repeats. Illustrative.")
         horizon = int(vals["horizon_years"])
-        by_year = views.expand_by_year(list(vals["les.protection.max_loss_pct"]), horizon)
+        by_year = scenario_edits.expand_by_year(list(vals["les.protection.max_loss_pct"]), horizon)
         start = int(vals["start_year"])
         cols_ui = st.columns(min(horizon, 2))
         new = []
         for t in range(horizon):
             with cols_ui[t % len(cols_ui)]:
                 new.append(_loss_input(t, start, by_year[t]))
-        vals["les.protection.max_loss_pct"] = views.compact_by_year(new)
+        vals["les.protection.max_loss_pct"] = scenario_edits.compact_by_year(new)
         vals["les.protection.funded_from"] = choice("les.protection.funded_from",
-                                                    views.choices("les.protection.funded_from"))
+                                                    list(fields.field("les.protection.funded_from").choices))
 
     with st.expander("Emergency admissions", expanded=False):
         vals["admissions.baseline_per_1000_over75"] = number("admissions.baseline_per_1000_over75", step=10.0,
@@ -494,14 +495,14 @@ def scenario_panel(frame: pd.DataFrame) -> Scenario | None:
         vals["start_year"] = number("start_year", step=1, fmt="%d", integer=True)
         vals["horizon_years"] = number("horizon_years", step=1, fmt="%d", integer=True)
         init("in:name", vals["name"])
-        vals["name"] = st.text_input(views.label_for("name"), key="in:name", max_chars=120,
+        vals["name"] = st.text_input(fields.label("name"), key="in:name", max_chars=120,
                                      help=views.help_for("name"))
         init("in:description", vals["description"])
-        vals["description"] = st.text_area(views.label_for("description"), key="in:description",
+        vals["description"] = st.text_area(fields.label("description"), key="in:description",
                                            max_chars=4000, help=views.help_for("description"))
 
     try:
-        return views.build_scenario(ss.base, vals)
+        return scenario_edits.build_scenario(ss.base, vals)
     except ScenarioError as err:
         st.error("These assumptions cannot be used together; fix them to see figures.\n\n"
                  + views.md_escape(str(err)))
@@ -543,10 +544,10 @@ def share_panel(scenario: Scenario, active: dict) -> None:
 
 def link_params(scenario: Scenario, active: dict) -> dict[str, str]:
     stem = ss.scenario_file or DEFAULT_SCENARIO
-    base_values = views.flatten(file_scenario(stem) if ss.scenario_file else file_scenario(DEFAULT_SCENARIO),
+    base_values = scenario_edits.flatten(file_scenario(stem) if ss.scenario_file else file_scenario(DEFAULT_SCENARIO),
                                 ss.les_cols)
     extra = {"ccg": active["ccg"]} if active.get("ccg") else {}
-    return views.link_params(stem, views.changes(base_values, ss.panel), extra)
+    return scenario_edits.link_params(stem, scenario_edits.changes(base_values, ss.panel), extra)
 
 
 def _slug(text: str) -> str:
@@ -681,7 +682,7 @@ CURRENT = "__current__"
 
 def compare_tab(res: Results, scenario: Scenario, active: dict, frame: pd.DataFrame, list_id: str, y: int,
                 meeting: bool) -> None:
-    stems = list(views.scenario_files(SCENARIO_DIR))
+    stems = list(scenario_edits.scenario_files(SCENARIO_DIR))
     options = [CURRENT] + stems
     labels = {CURRENT: f"Current: {scenario.name} (as edited)", **{s: scenario_label(s) for s in stems}}
     default = [CURRENT, "les_separate" if ss.scenario_file == DEFAULT_SCENARIO else DEFAULT_SCENARIO]

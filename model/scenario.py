@@ -1,7 +1,7 @@
 """The scenario: every assumption of a run, typed, validated and documented.
 
 One schema serves the YAML files in ``scenarios/``, the app's widgets and the CLI. Key names
-are a contract (DESIGN §3). Every field carries a unit, a one-line description and, for a
+are a contract (docs/design.md §3.2). Every field carries a unit, a one-line description and, for a
 default number, its source (or "illustrative"). Unknown keys are refused, naming the key.
 """
 
@@ -16,15 +16,35 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from model.validation import printable
 
 GUIDANCE = "NHS England 2014/15 planning guidance para 36"
+GUIDANCE_RATE_PER_HEAD = 5.0
+"""£ per registered patient in the 2014/15 planning guidance (para 36)."""
+GUIDANCE_RATE_PER_OVER75 = 50.0
+"""£ per patient aged 75+ the guidance says the £5 'broadly equates to' (para 36)."""
+
 MAX_SCENARIO_BYTES = 256 * 1024
 MAX_SCENARIO_DEPTH = 8
 
 
-def meta(unit: str, description: str, source: str | None = None, **kw: Any) -> Any:
-    """A pydantic Field carrying unit, description and source for the docs, app and workbook."""
-    extra = {"unit": unit}
+def meta(
+    label: str,
+    unit: str,
+    description: str,
+    source: str | None = None,
+    *,
+    choices: dict[str, str] | None = None,
+    **kw: Any,
+) -> Any:
+    """A pydantic Field carrying the facts the app, the papers and the analyses show about it.
+
+    `label` is the field's name in words (widgets, Assumptions sheet, tornado, comparisons); `unit`,
+    `description` and `source` (a citation, or "illustrative") document it; `choices` gives each option
+    of a choice field in words. Bounds are the Field's own ge/gt/le/lt (see :mod:`model.fields`).
+    """
+    extra: dict[str, Any] = {"label": label, "unit": unit}
     if source:
         extra["source"] = source
+    if choices:
+        extra["choices"] = choices
     return Field(description=description, json_schema_extra=extra, **kw)
 
 
@@ -36,22 +56,39 @@ class Pot(_Strict):
     """How big the practice pot is: £ per registered patient or £ per patient aged 75+."""
 
     rate_per_head: float | None = meta(
+        "Pot: £ per registered patient a year",
         "£ per registered patient per year",
         "Pot per registered patient ('around £5 per head of population for each practice').",
-        GUIDANCE, default=None, ge=0, le=1000)
+        GUIDANCE,
+        default=None,
+        ge=0,
+        le=1000,
+    )
     rate_per_over75: float | None = meta(
+        "Pot: £ per patient aged 75+ a year",
         "£ per patient aged 75+ per year",
         "Alternative: pot per registered patient aged 75+ ('broadly equates to £50').",
-        GUIDANCE, default=None, ge=0, le=10000)
-    uplift_pct: float = meta("% per year", "Annual uplift applied to the rate.", "illustrative",
-                             default=0.0, ge=-50, le=50)
+        GUIDANCE,
+        default=None,
+        ge=0,
+        le=10000,
+    )
+    uplift_pct: float = meta(
+        "Uplift to the rate (% a year)",
+        "% per year",
+        "Annual uplift applied to the rate.",
+        "illustrative",
+        default=0.0,
+        ge=-50,
+        le=50,
+    )
 
     @model_validator(mode="after")
     def _one_rate(self) -> Pot:
         if self.rate_per_head is not None and self.rate_per_over75 is not None:
             raise ValueError("give exactly one of pot.rate_per_head and pot.rate_per_over75, not both")
         if self.rate_per_head is None and self.rate_per_over75 is None:
-            object.__setattr__(self, "rate_per_head", 5.0)
+            object.__setattr__(self, "rate_per_head", GUIDANCE_RATE_PER_HEAD)
         return self
 
     @property
@@ -67,10 +104,15 @@ class Pot(_Strict):
 class Weights(_Strict):
     """Shares of the pot by basis; bases left out weigh 0; they must sum to 1."""
 
-    list_size: float = meta("share (0–1)", "Weight on registered list size.", default=0.0, ge=0, le=1)
-    over75: float = meta("share (0–1)", "Weight on patients aged 75+.", default=0.0, ge=0, le=1)
-    weighted_list: float = meta("share (0–1)", "Weight on the Carr-Hill weighted list.", default=0.0,
-                                ge=0, le=1)
+    list_size: float = meta(
+        "Share by list size (0–1)", "share (0–1)", "Weight on registered list size.", default=0.0, ge=0, le=1
+    )
+    over75: float = meta(
+        "Share by patients aged 75+ (0–1)", "share (0–1)", "Weight on patients aged 75+.", default=0.0, ge=0, le=1
+    )
+    weighted_list: float = meta(
+        "Share by weighted list (0–1)", "share (0–1)", "Weight on the Carr-Hill weighted list.", default=0.0, ge=0, le=1
+    )
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> Weights:
@@ -83,25 +125,51 @@ class Weights(_Strict):
 class Distribution(_Strict):
     """How the pot is shared between practices."""
 
-    weights: Weights = meta("shares", "Shares of the pot by basis (list_size, over75, weighted_list).",
-                            GUIDANCE + " (per head of population)",
-                            default_factory=lambda: Weights(list_size=1.0))
-    floor: float = meta("£ per practice per year", "Minimum paid to each participating practice.",
-                        "illustrative", default=0.0, ge=0, le=10_000_000)
-    cap: float | None = meta("£ per practice per year", "Maximum paid to one practice, or none.",
-                             "illustrative", default=None, gt=0, le=100_000_000)
+    weights: Weights = meta(
+        "Shares of the pot by basis",
+        "shares",
+        "Shares of the pot by basis (list_size, over75, weighted_list).",
+        GUIDANCE + " (per head of population)",
+        default_factory=lambda: Weights(list_size=1.0),
+    )
+    floor: float = meta(
+        "Minimum per practice (£ a year)",
+        "£ per practice per year",
+        "Minimum paid to each participating practice.",
+        "illustrative",
+        default=0.0,
+        ge=0,
+        le=10_000_000,
+    )
+    cap: float | None = meta(
+        "Maximum per practice (£ a year)",
+        "£ per practice per year",
+        "Maximum paid to one practice, or none.",
+        "illustrative",
+        default=None,
+        gt=0,
+        le=100_000_000,
+    )
     non_participants: Literal["redistribute", "retain"] = meta(
-        "choice", "What happens to the share of practices not taking part: shared among the others "
-        "(redistribute) or kept by the commissioner (retain).", default="redistribute")
+        "Share of practices not taking part",
+        "choice",
+        "What happens to the share of practices not taking part: shared among the others "
+        "(redistribute) or kept by the commissioner (retain).",
+        choices={"redistribute": "Shared among the others", "retain": "Kept by the CCG"},
+        default="redistribute",
+    )
     level: Literal["practice", "locality"] = meta(
-        "choice", "Who is paid: each practice, or its locality/federation (pooled shares).",
-        default="practice")
+        "Money paid to",
+        "choice",
+        "Who is paid: each practice, or its locality/federation (pooled shares).",
+        choices={"practice": "Each practice", "locality": "Each locality / federation (pooled)"},
+        default="practice",
+    )
 
     @model_validator(mode="after")
     def _floor_below_cap(self) -> Distribution:
         if self.cap is not None and self.floor > self.cap:
-            raise ValueError(f"distribution.floor (£{self.floor:,.2f}) is above distribution.cap "
-                             f"(£{self.cap:,.2f})")
+            raise ValueError(f"distribution.floor (£{self.floor:,.2f}) is above distribution.cap (£{self.cap:,.2f})")
         return self
 
 
@@ -109,71 +177,145 @@ class Funding(_Strict):
     """Whether the money is recurrent, for a fixed number of years, or conditional on a review."""
 
     type: Literal["recurrent", "non_recurrent", "conditional"] = meta(
-        "choice", "recurrent: every year; non_recurrent: the first `years` years; conditional: until "
+        "The money is",
+        "choice",
+        "recurrent: every year; non_recurrent: the first `years` years; conditional: until "
         "`review_year`, then only if the admissions reduction reaches the target.",
-        "2014/15 planning guidance para 37", default="recurrent")
-    years: int = meta("years", "Years paid when non_recurrent.", "illustrative", default=1, ge=1, le=20)
-    review_year: int = meta("year index (0 = first year)",
-                            "First year that depends on the review when conditional.",
-                            "illustrative", default=1, ge=0, le=20)
+        "2014/15 planning guidance para 37",
+        choices={
+            "recurrent": "Recurrent (every year)",
+            "non_recurrent": "Non-recurrent (fixed years)",
+            "conditional": "Conditional on the admissions review",
+        },
+        default="recurrent",
+    )
+    years: int = meta(
+        "Years paid (non-recurrent)", "years", "Years paid when non_recurrent.", "illustrative", default=1, ge=1, le=20
+    )
+    review_year: int = meta(
+        "Review decides funding from",
+        "year index (0 = first year)",
+        "First year that depends on the review when conditional.",
+        "illustrative",
+        default=1,
+        ge=0,
+        le=20,
+    )
     required_reduction_pct: float = meta(
-        "% of emergency admissions of patients 75+", "Reduction the review asks for.",
-        "illustrative", default=0.0, ge=0, le=100)
+        "Admissions cut the review asks for (%)",
+        "% of emergency admissions of patients 75+",
+        "Reduction the review asks for.",
+        "illustrative",
+        default=0.0,
+        ge=0,
+        le=100,
+    )
 
 
 class Growth(_Strict):
     """Population growth applied year on year."""
 
-    list_size_pct: float = meta("% per year", "Growth of registered lists (and weighted lists).",
-                                "illustrative", default=0.0, ge=-50, le=50)
-    over75_pct: float = meta("% per year", "Growth of patients aged 75+.", "illustrative",
-                             default=0.0, ge=-50, le=50)
+    list_size_pct: float = meta(
+        "List size growth (% a year)",
+        "% per year",
+        "Growth of registered lists (and weighted lists).",
+        "illustrative",
+        default=0.0,
+        ge=-50,
+        le=50,
+    )
+    over75_pct: float = meta(
+        "Patients 75+ growth (% a year)",
+        "% per year",
+        "Growth of patients aged 75+.",
+        "illustrative",
+        default=0.0,
+        ge=-50,
+        le=50,
+    )
 
 
 class Keep(_Strict):
-    action: Literal["keep"] = meta("choice", "The scheme carries on unchanged.")
+    action: Literal["keep"] = meta(
+        "Action", "choice", "The scheme carries on unchanged.", choices={"keep": "Keep as now"}
+    )
 
 
 class Decommission(_Strict):
-    action: Literal["decommission"] = meta("choice", "Stop paying the scheme.")
-    fraction: float = meta("share (0–1)", "Share of each practice's scheme income removed.",
-                           default=1.0, ge=0, le=1)
-    from_year: int = meta("year index (0 = first year)", "First year without the money.", default=0,
-                          ge=0, le=20)
+    action: Literal["decommission"] = meta(
+        "Action", "choice", "Stop paying the scheme.", choices={"decommission": "Decommission"}
+    )
+    fraction: float = meta(
+        "Share of the scheme's income decommissioned (0–1)",
+        "share (0–1)",
+        "Share of each practice's scheme income removed.",
+        default=1.0,
+        ge=0,
+        le=1,
+    )
+    from_year: int = meta(
+        "From year", "year index (0 = first year)", "First year without the money.", default=0, ge=0, le=20
+    )
 
 
 class ExtendToAll(_Strict):
     action: Literal["extend_to_all"] = meta(
-        "choice", "Offer the scheme to every practice: those without it are paid the holders' "
-        "average £ per head.")
-    from_year: int = meta("year index (0 = first year)", "First year of the offer.", default=0, ge=0,
-                          le=20)
+        "Action",
+        "choice",
+        "Offer the scheme to every practice: those without it are paid the holders' average £ per head.",
+        choices={"extend_to_all": "Offer to every practice"},
+    )
+    from_year: int = meta(
+        "From year", "year index (0 = first year)", "First year of the offer.", default=0, ge=0, le=20
+    )
 
 
 class Harmonise(_Strict):
     action: Literal["harmonise"] = meta(
-        "choice", "Pay every practice one £ per head for the scheme.")
+        "Action",
+        "choice",
+        "Pay every practice one £ per head for the scheme.",
+        choices={"harmonise": "Harmonise (one £ per head)"},
+    )
     rate_per_head: float | None = meta(
+        "Harmonised rate (£ per patient a year)",
         "£ per registered patient per year",
         "The harmonised rate; none = the holders' average £ per head in the commissioner.",
-        default=None, ge=0, le=1000)
-    from_year: int = meta("year index (0 = first year)", "First year of the harmonised rate.", default=0,
-                          ge=0, le=20)
+        default=None,
+        ge=0,
+        le=1000,
+    )
+    from_year: int = meta(
+        "From year", "year index (0 = first year)", "First year of the harmonised rate.", default=0, ge=0, le=20
+    )
 
 
 SchemeAction = Annotated[Keep | Decommission | ExtendToAll | Harmonise, Field(discriminator="action")]
+SCHEME_CLASSES: dict[str, type[_Strict]] = {
+    "keep": Keep, "decommission": Decommission, "extend_to_all": ExtendToAll, "harmonise": Harmonise}
+"""Each LES scheme action and the schema class that holds its fields."""
 
 
 class Protection(_Strict):
     """Transitional protection for practices losing LES income."""
 
     max_loss_pct: list[float] = meta(
+        "Most of its LES loss a practice bears (% by year)",
         "% of LES lost, by year (last value repeats)",
         "Largest share of its LES loss (net of its new allocation) a practice may bear each year; "
-        "0 = no loss allowed, 100 = no protection.", "illustrative", default_factory=lambda: [100.0],
-        min_length=1, max_length=20)
+        "0 = no loss allowed, 100 = no protection.",
+        "illustrative",
+        default_factory=lambda: [100.0],
+        min_length=1,
+        max_length=20,
+    )
     funded_from: Literal["pot", "commissioner"] = meta(
-        "choice", "pot: top-sliced from the practice pot; commissioner: an extra cost.", default="pot")
+        "Protection paid from",
+        "choice",
+        "pot: top-sliced from the practice pot; commissioner: an extra cost.",
+        choices={"pot": "Top-slice of the pot", "commissioner": "The CCG (extra cost)"},
+        default="pot",
+    )
 
     @field_validator("max_loss_pct")
     @classmethod
@@ -193,14 +335,29 @@ class Les(_Strict):
     """Local Enhanced Services: what happens to each scheme and to the money saved."""
 
     schemes: dict[str, SchemeAction] = meta(
+        "LES scheme actions",
         "one entry per les_<scheme> column",
-        "Action per LES scheme; schemes not named are kept.", default_factory=dict)
-    reinvest_pct: float = meta("% of LES savings", "Share of decommissioning savings recycled into "
-                               "the practice pot.", "illustrative", default=0.0, ge=0, le=100)
+        "Action per LES scheme; schemes not named are kept.",
+        default_factory=dict,
+    )
+    reinvest_pct: float = meta(
+        "LES savings recycled into the pot (%)",
+        "% of LES savings",
+        "Share of decommissioning savings recycled into the practice pot.",
+        "illustrative",
+        default=0.0,
+        ge=0,
+        le=100,
+    )
     counts_toward_pot: bool = meta(
-        "yes/no", "true: recycled LES money counts toward the £5 and only the rest is new money; "
-                  "false: it is paid on top.", default=False)
-    protection: Protection = meta("group", "Transitional protection.", default_factory=Protection)
+        "Recycled LES counts toward the £5 (only the rest is new money)",
+        "yes/no",
+        "true: recycled LES money counts toward the £5 and only the rest is new money; false: it is paid on top.",
+        default=False,
+    )
+    protection: Protection = meta(
+        "Transitional protection", "group", "Transitional protection.", default_factory=Protection
+    )
 
     @field_validator("schemes")
     @classmethod
@@ -215,44 +372,99 @@ class Admissions(_Strict):
     """Emergency admissions of patients aged 75+: what the money is meant to reduce."""
 
     baseline_per_1000_over75: float = meta(
-        "admissions per 1,000 patients 75+ per year", "Emergency admissions rate before the scheme.",
-        "illustrative", default=350.0, ge=0, le=2000)
+        "Emergency admissions per 1,000 patients 75+ a year",
+        "admissions per 1,000 patients 75+ per year",
+        "Emergency admissions rate before the scheme.",
+        "illustrative",
+        default=350.0,
+        ge=0,
+        le=2000,
+    )
     cost_per_admission: float = meta(
-        "£ per admission", "Average cost of one emergency admission.",
-        "NAO 2013/14 emergency admissions cost ÷ HSCIC count; derived", default=2500.0, gt=0,
-        le=100_000)
-    expected_reduction_pct: float = meta("% of admissions", "Reduction the scheme is expected to bring.",
-                                         "illustrative", default=0.0, ge=0, le=100)
-    effect_from_year: int = meta("year index (0 = first year)", "First year the reduction shows.",
-                                 "illustrative", default=1, ge=0, le=20)
+        "Cost of one emergency admission (£)",
+        "£ per admission",
+        "Average cost of one emergency admission.",
+        "NAO 2013/14 emergency admissions cost ÷ HSCIC count; derived",
+        default=2500.0,
+        gt=0,
+        le=100_000,
+    )
+    expected_reduction_pct: float = meta(
+        "Expected cut in admissions (%)",
+        "% of admissions",
+        "Reduction the scheme is expected to bring.",
+        "illustrative",
+        default=0.0,
+        ge=0,
+        le=100,
+    )
+    effect_from_year: int = meta(
+        "Admissions cut shows from",
+        "year index (0 = first year)",
+        "First year the reduction shows.",
+        "illustrative",
+        default=1,
+        ge=0,
+        le=20,
+    )
 
 
 class Staffing(_Strict):
     committed_pct: float = meta(
-        "% of allocation", "Share of its allocation a practice turns into recurrent staff costs.",
-        "illustrative", default=0.0, ge=0, le=100)
+        "Allocation turned into recurrent staff costs (%)",
+        "% of allocation",
+        "Share of its allocation a practice turns into recurrent staff costs.",
+        "illustrative",
+        default=0.0,
+        ge=0,
+        le=100,
+    )
 
 
 class Scenario(_Strict):
     """A complete, named set of assumptions. The defaults reproduce the guidance."""
 
-    version: Literal[1] = meta("—", "Scenario file format version.", default=1)
-    name: str = meta("text", "Short name shown in tables and charts.", default="Guidance default",
-                     min_length=1, max_length=120)
-    description: str = meta("text", "What question this scenario answers.",
-                            default="£5 per registered patient, shared by list size, recurrent.",
-                            max_length=4000)
-    start_year: int = meta("financial year (2014 = 2014/15)", "First year modelled.", GUIDANCE,
-                           default=2014, ge=2000, le=2100)
-    horizon_years: int = meta("years", "Years modelled.", "planning period of the guidance (2014/15–2018/19)",
-                              default=5, ge=1, le=20)
-    pot: Pot = meta("group", "Size of the practice pot.", default_factory=Pot)
-    distribution: Distribution = meta("group", "How the pot is shared.", default_factory=Distribution)
-    funding: Funding = meta("group", "Recurrence of the money.", default_factory=Funding)
-    growth: Growth = meta("group", "Population growth.", default_factory=Growth)
-    les: Les = meta("group", "Local Enhanced Services.", default_factory=Les)
-    admissions: Admissions = meta("group", "Emergency admissions.", default_factory=Admissions)
-    staffing: Staffing = meta("group", "Staff commitments made from the money.", default_factory=Staffing)
+    version: Literal[1] = meta("File format version", "—", "Scenario file format version.", default=1)
+    name: str = meta(
+        "Scenario name",
+        "text",
+        "Short name shown in tables and charts.",
+        default="Guidance default",
+        min_length=1,
+        max_length=120,
+    )
+    description: str = meta(
+        "What this scenario answers",
+        "text",
+        "What question this scenario answers.",
+        default="£5 per registered patient, shared by list size, recurrent.",
+        max_length=4000,
+    )
+    start_year: int = meta(
+        "First financial year (2014 = 2014/15)",
+        "financial year (2014 = 2014/15)",
+        "First year modelled.",
+        GUIDANCE,
+        default=2014,
+        ge=2000,
+        le=2100,
+    )
+    horizon_years: int = meta(
+        "Years modelled",
+        "years",
+        "Years modelled.",
+        "planning period of the guidance (2014/15–2018/19)",
+        default=5,
+        ge=1,
+        le=20,
+    )
+    pot: Pot = meta("Pot", "group", "Size of the practice pot.", default_factory=Pot)
+    distribution: Distribution = meta("Distribution", "group", "How the pot is shared.", default_factory=Distribution)
+    funding: Funding = meta("Funding", "group", "Recurrence of the money.", default_factory=Funding)
+    growth: Growth = meta("Growth", "group", "Population growth.", default_factory=Growth)
+    les: Les = meta("Local Enhanced Services", "group", "Local Enhanced Services.", default_factory=Les)
+    admissions: Admissions = meta("Emergency admissions", "group", "Emergency admissions.", default_factory=Admissions)
+    staffing: Staffing = meta("Staffing", "group", "Staff commitments made from the money.", default_factory=Staffing)
 
     def year_labels(self) -> list[str]:
         """Financial-year labels, e.g. ['2014/15', '2015/16', ...]."""
@@ -265,7 +477,7 @@ class Scenario(_Strict):
     def with_changes(self, changes: dict[str, Any]) -> Scenario:
         """A new scenario with dotted-path overrides applied all-or-nothing (validated as a whole)."""
         data = self.to_dict()
-        for path, value in changes.items():
+        for path, value in one_rate(changes).items():
             set_path(data, path, value)
         return Scenario.model_validate(data)
 
@@ -282,15 +494,35 @@ def get_path(data: dict[str, Any], path: str) -> Any:
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set one dotted key in plain scenario data (groups are made as needed)."""
     parts = path.split(".")
     cur = data
     for part in parts[:-1]:
         cur = cur.setdefault(part, {})
-    if parts[-1] == "rate_per_over75" and parts[0] == "pot" and value is not None:
-        cur["rate_per_head"] = None
-    if parts[-1] == "rate_per_head" and parts[0] == "pot" and value is not None:
-        cur["rate_per_over75"] = None
     cur[parts[-1]] = value
+
+
+RATE_KEYS = ("pot.rate_per_head", "pot.rate_per_over75")
+
+
+def one_rate(changes: dict[str, Any] | Any) -> dict[str, Any]:
+    """Dotted changes with the pot's one-rate rule applied: setting one rate clears the other.
+
+    A scenario gives exactly one of the two rates (:class:`Pot` refuses both); when changes set both,
+    the rate per patient aged 75+ wins.
+
+    >>> one_rate({"pot.rate_per_head": 6.0})
+    {'pot.rate_per_head': 6.0, 'pot.rate_per_over75': None}
+    >>> one_rate({"pot.rate_per_head": 5.0, "pot.rate_per_over75": 50.0})
+    {'pot.rate_per_head': None, 'pot.rate_per_over75': 50.0}
+    """
+    out = dict(changes)
+    head, over75 = RATE_KEYS
+    if out.get(over75) is not None:
+        out[head] = None
+    elif out.get(head) is not None:
+        out[over75] = None
+    return out
 
 
 def _too_deep(obj: Any, limit: int) -> bool:
@@ -319,8 +551,8 @@ class _ScenarioLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a scenario file: write the value out",
-                event.start_mark)
+                None, None, "aliases (*name) are not allowed in a scenario file: write the value out", event.start_mark
+            )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
@@ -329,7 +561,8 @@ class _ScenarioLoader(yaml.SafeLoader):
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if key is not None and key in keys:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is given twice: keep one", key_node.start_mark)
+                    None, None, f"key '{key}' is given twice: keep one", key_node.start_mark
+                )
             keys.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -337,9 +570,11 @@ class _ScenarioLoader(yaml.SafeLoader):
 def _explain(err: ValidationError, filename: str) -> str:
     lines = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in
-                                                          {"keep", "decommission", "extend_to_all",
-                                                           "harmonise"}))
+        loc = ".".join(
+            str(p)
+            for p in e["loc"]
+            if not (isinstance(p, str) and p in {"keep", "decommission", "extend_to_all", "harmonise"})
+        )
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see scenarios/guidance_default.yaml for the keys)"
@@ -355,8 +590,7 @@ def parse_scenario(data: Any, filename: str = "scenario") -> Scenario:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"{filename}: a scenario must be a mapping of keys to values, "
-                            f"not {type(data).__name__}")
+        raise ScenarioError(f"{filename}: a scenario must be a mapping of keys to values, not {type(data).__name__}")
     if _too_deep(data, MAX_SCENARIO_DEPTH):
         raise ScenarioError(f"{filename}: nested more than {MAX_SCENARIO_DEPTH} levels deep")
     try:
@@ -369,15 +603,17 @@ def load_scenario(source: str | bytes, filename: str = "scenario.yaml") -> Scena
     """Read a YAML scenario (text or bytes) safely; raise ScenarioError with a message naming the key."""
     if isinstance(source, bytes):
         if len(source) > MAX_SCENARIO_BYTES:
-            raise ScenarioError(f"{filename}: the file is {len(source):,} bytes; a scenario may be at most "
-                                f"{MAX_SCENARIO_BYTES:,} bytes")
+            raise ScenarioError(
+                f"{filename}: the file is {len(source):,} bytes; a scenario may be at most {MAX_SCENARIO_BYTES:,} bytes"
+            )
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ScenarioError(f"{filename}: not a text (UTF-8) YAML file") from None
     if len(source) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{filename}: the file is too large; a scenario may be at most "
-                            f"{MAX_SCENARIO_BYTES:,} bytes")
+        raise ScenarioError(
+            f"{filename}: the file is too large; a scenario may be at most {MAX_SCENARIO_BYTES:,} bytes"
+        )
     try:
         data = yaml.load(source, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
@@ -422,13 +658,16 @@ def dump_scenario(scenario: Scenario) -> str:
                 comment = f"  # {doc['unit']}: {doc['description']}"
                 if doc.get("source"):
                     comment += f" [source: {doc['source']}]"
-            if isinstance(value, dict) and value and path != "distribution.weights" and not path.startswith(
-                    "les.schemes."):
+            if (
+                isinstance(value, dict)
+                and value
+                and path != "distribution.weights"
+                and not path.startswith("les.schemes.")
+            ):
                 out.append(f"{pad}{key}:{comment}")
                 emit(value, path + ".", indent + 1)
             else:
-                text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True,
-                                      width=10_000).strip()
+                text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
                 text = text.removesuffix("\n...").removesuffix("...").strip()
                 out.append(f"{pad}{key}: {text}{comment}")
 
@@ -469,24 +708,31 @@ def field_docs(scenario: Scenario | None = None) -> list[dict[str, Any]]:
         except KeyError:
             dvalue = None
         is_group = isinstance(value, dict) and path not in ("distribution.weights", "les.schemes")
-        rows.append({
-            "key": path,
-            "value": value,
-            "default": dvalue,
-            "unit": extra.get("unit", ""),
-            "description": info.description or "",
-            "source": extra.get("source", ""),
-            "differs_from_default": value != dvalue,
-            "group": is_group,
-        })
+        rows.append(
+            {
+                "key": path,
+                "value": value,
+                "default": dvalue,
+                "unit": extra.get("unit", ""),
+                "description": info.description or "",
+                "source": extra.get("source", ""),
+                "differs_from_default": value != dvalue,
+                "group": is_group,
+            }
+        )
     for k in ("list_size", "over75", "weighted_list"):
         path = f"distribution.weights.{k}"
         info = Weights.model_fields[k]
-        rows.append({
-            "key": path, "value": data["distribution"]["weights"][k],
-            "default": default["distribution"]["weights"][k], "unit": "share (0–1)",
-            "description": info.description, "source": GUIDANCE if k == "list_size" else "",
-            "differs_from_default": data["distribution"]["weights"][k] != default["distribution"]["weights"][k],
-            "group": False,
-        })
+        rows.append(
+            {
+                "key": path,
+                "value": data["distribution"]["weights"][k],
+                "default": default["distribution"]["weights"][k],
+                "unit": "share (0–1)",
+                "description": info.description,
+                "source": GUIDANCE if k == "list_size" else "",
+                "differs_from_default": data["distribution"]["weights"][k] != default["distribution"]["weights"][k],
+                "group": False,
+            }
+        )
     return rows

@@ -14,118 +14,33 @@ that differ from the scenario file into a short link (``?s=les_separate&pot.rate
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
-import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import annotated_types
 import pandas as pd
-import yaml
-from pydantic import BaseModel
 
+from model import fields
 from model.anonymise import practice_aliases
 from model.columns import COLUMNS
-from model.money import round_half_up
-from model.results import Results
-from model.scenario import (
-    Decommission,
-    ExtendToAll,
-    Harmonise,
-    Keep,
-    Scenario,
-    ScenarioError,
-    field_docs,
-    load_scenario,
-    parse_scenario,
-    set_path,
+from model.formats import (  # noqa: F401 - the page reads the shared formats through this module
+    MINUS,
+    _bad,
+    _half_up,
+    count,
+    money,
+    money_000,
+    money_short,
+    money_signed,
+    pct,
+    scheme_text,
+    value_text,
 )
-
-GUIDANCE_RATE_PER_HEAD = 5.0
-"""£ per registered patient in the 2014/15 planning guidance (para 36)."""
-GUIDANCE_RATE_PER_OVER75 = 50.0
-"""£ per patient aged 75+ the guidance says the £5 'broadly equates to' (para 36)."""
-
-MINUS = "\u2212"  # a real minus sign: easier to see on a projector than a hyphen
-
-
-# ---------------------------------------------------------------------------------------------
-# Numbers as text
-# ---------------------------------------------------------------------------------------------
-
-
-def _bad(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _half_up(x: float) -> int:
-    """Whole units, halves away from zero like the model (Python's round() sends £0.50 to the even £0)."""
-    return int(round_half_up(x))
-
-
-def money(x: float | None, pence: bool = False) -> str:
-    """£ with thousands separators; negatives with a minus sign in front of the £.
-
-    >>> money(3238385), money(-1234.5), money(2.5), money(5, pence=True), money(float("nan"))
-    ('£3,238,385', '−£1,235', '£3', '£5.00', '–')
-    """
-    if _bad(x):
-        return "–"
-    x = float(x)
-    text = f"£{abs(x):,.2f}" if pence else f"£{_half_up(abs(x)):,}"
-    return (MINUS + text) if x < 0 and text.strip("£0.,") else text
-
-
-def money_signed(x: float | None, pence: bool = False) -> str:
-    """Like :func:`money` with a + on gains: '+£1,234', '−£1,234', '£0'."""
-    text = money(x, pence)
-    return "+" + text if not _bad(x) and float(x) > 0 and text.strip("£0.,") else text
-
-
-def money_000(x: float | None) -> str:
-    """£ thousands, the way finance papers show wide tables: '£3,238k'."""
-    if _bad(x):
-        return "–"
-    k = _half_up(float(x) / 1000.0)
-    return (MINUS if k < 0 else "") + f"£{abs(k):,.0f}k"
-
-
-def money_short(x: float | None) -> str:
-    """Short £ for chart labels: '£3.24m', '£850k', '£999', '−£6.30m' (exact figures are in the tables).
-
-    >>> money_short(3238385), money_short(-6300069), money_short(850_400), money_short(999)
-    ('£3.24m', '−£6.30m', '£850k', '£999')
-    """
-    if _bad(x):
-        return "–"
-    v = float(x)
-    a = abs(v)
-    if round(a) >= 999_500:
-        text = f"£{a / 1e6:,.2f}m"
-    elif round(a) >= 10_000:
-        text = f"£{a / 1e3:,.0f}k"
-    else:
-        text = f"£{a:,.0f}"
-    return (MINUS + text) if v < 0 and text.strip("£0.,mk") else text
-
-
-def pct(x: float | None, dp: int = 1) -> str:
-    """'8.1 %'."""
-    if _bad(x):
-        return "–"
-    return f"{float(x):,.{dp}f} %".replace("-", MINUS)
-
-
-def count(x: float | None) -> str:
-    """'12,345' (whole numbers)."""
-    if _bad(x):
-        return "–"
-    return f"{_half_up(float(x)):,}".replace("-", MINUS)
+from model.results import Results
+from model.scenario import GUIDANCE_RATE_PER_HEAD, GUIDANCE_RATE_PER_OVER75, Scenario, field_docs
 
 
 def md_escape(text: Any) -> str:
@@ -506,46 +421,6 @@ def compare_deltas(practices_cmp: pd.DataFrame, year: str, figure: str = "net_ch
     return out.reset_index(drop=True)
 
 
-def _year_text(scenario: Scenario, index: int) -> str:
-    y = scenario.start_year + int(index)
-    return f"{y}/{(y + 1) % 100:02d}"
-
-
-def scheme_text(scenario: Scenario, scheme: Mapping[str, Any]) -> str:
-    """One LES scheme action in words: 'decommission 50 % from 2015/16'."""
-    action = scheme.get("action", "keep")
-    words = CHOICE_LABELS["scheme.action"].get(action, action).split(" (")[0].lower()
-    if action == "decommission":
-        words += f" {float(scheme.get('fraction', 1.0)) * 100:g} %"
-    if action == "harmonise":
-        rate = scheme.get("rate_per_head")
-        words += " at the holders' average" if rate is None else f" at {money(rate, pence=True)} a head"
-    if action != "keep" and int(scheme.get("from_year", 0)) > 0:
-        words += f" from {_year_text(scenario, scheme['from_year'])}"
-    return words
-
-
-def value_text(scenario: Scenario, key: str, value: Any) -> str:
-    """A scenario value as a finance lead would say it (for tables of assumptions)."""
-    if key == "les.schemes":
-        if not value:
-            return "all kept"
-        return "; ".join(f"{col}: {scheme_text(scenario, v)}" for col, v in value.items())
-    if key in CHOICE_LABELS and value in CHOICE_LABELS[key]:
-        return CHOICE_LABELS[key][value]
-    if key in YEAR_INDEX_KEYS and isinstance(value, int):
-        return _year_text(scenario, value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return "none"
-    if isinstance(value, list):
-        return ", ".join(f"{v:g} %" if isinstance(v, float) else str(v) for v in value) + " (last repeats)"
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    return str(value)
-
-
 def assumptions_table(runs: Sequence[Results], differing: pd.DataFrame) -> pd.DataFrame:
     """The assumptions that differ between runs (the keys compare.differing_assumptions found), in words:
     Setting, Unit, then one column per scenario."""
@@ -553,7 +428,7 @@ def assumptions_table(runs: Sequence[Results], differing: pd.DataFrame) -> pd.Da
         return pd.DataFrame(columns=["Setting", "Unit"])
     names = [c for c in differing.columns if c not in ("key", "unit")]
     docs = [{d["key"]: d["value"] for d in field_docs(r.scenario)} for r in runs]
-    out = {"Setting": [label_for(k) for k in differing["key"]], "Unit": list(differing["unit"])}
+    out = {"Setting": [fields.label(k) for k in differing["key"]], "Unit": list(differing["unit"])}
     for name, r, d in zip(names, runs, docs):
         out[name] = [value_text(r.scenario, k, d.get(k)) for k in differing["key"]]
     return pd.DataFrame(out)
@@ -591,7 +466,7 @@ def chance_text(mc: Any) -> str:
 def distributions_table(mc: Any) -> pd.DataFrame:
     """The ranges drawn, in words (the Monte Carlo's inputs)."""
     return pd.DataFrame({
-        "Assumption": [label_for(k) for k in mc.distributions],
+        "Assumption": [fields.label(k) for k in mc.distributions],
         "Drawn as": [d.describe() for d in mc.distributions.values()],
     })
 
@@ -804,375 +679,17 @@ def checklist(report: Any) -> list[tuple[str, str]]:
 # Scenario <-> assumptions panel
 # ---------------------------------------------------------------------------------------------
 
-_SCHEME_CLASSES: dict[str, type[BaseModel]] = {
-    "keep": Keep, "decommission": Decommission, "extend_to_all": ExtendToAll, "harmonise": Harmonise}
-SCHEME_ACTIONS = list(_SCHEME_CLASSES)
-SKIP_KEYS = {"version", "les.schemes", "distribution.weights"}
-
-LABELS: dict[str, str] = {
-    "name": "Scenario name",
-    "description": "What this scenario answers",
-    "start_year": "First financial year (2014 = 2014/15)",
-    "horizon_years": "Years modelled",
-    "pot.rate_per_head": "Pot: £ per registered patient a year",
-    "pot.rate_per_over75": "Pot: £ per patient aged 75+ a year",
-    "pot.uplift_pct": "Uplift to the rate (% a year)",
-    "distribution.weights.list_size": "Share by list size (0–1)",
-    "distribution.weights.over75": "Share by patients aged 75+ (0–1)",
-    "distribution.weights.weighted_list": "Share by weighted list (0–1)",
-    "distribution.floor": "Minimum per practice (£ a year)",
-    "distribution.cap": "Maximum per practice (£ a year)",
-    "distribution.non_participants": "Share of practices not taking part",
-    "distribution.level": "Money paid to",
-    "funding.type": "The money is",
-    "funding.years": "Years paid (non-recurrent)",
-    "funding.review_year": "Review decides funding from",
-    "funding.required_reduction_pct": "Admissions cut the review asks for (%)",
-    "growth.list_size_pct": "List size growth (% a year)",
-    "growth.over75_pct": "Patients 75+ growth (% a year)",
-    "les.schemes": "LES scheme actions",
-    "les.reinvest_pct": "LES savings recycled into the pot (%)",
-    "les.counts_toward_pot": "Recycled LES counts toward the £5 (only the rest is new money)",
-    "les.protection.max_loss_pct": "Most of its LES loss a practice bears (% by year)",
-    "les.protection.funded_from": "Protection paid from",
-    "admissions.baseline_per_1000_over75": "Emergency admissions per 1,000 patients 75+ a year",
-    "admissions.cost_per_admission": "Cost of one emergency admission (£)",
-    "admissions.expected_reduction_pct": "Expected cut in admissions (%)",
-    "admissions.effect_from_year": "Admissions cut shows from",
-    "staffing.committed_pct": "Allocation turned into recurrent staff costs (%)",
-}
-
 CHOICE_LABELS: dict[str, dict[Any, str]] = {
-    "distribution.non_participants": {"redistribute": "Shared among the others", "retain": "Kept by the CCG"},
-    "distribution.level": {"practice": "Each practice", "locality": "Each locality / federation (pooled)"},
-    "funding.type": {"recurrent": "Recurrent (every year)", "non_recurrent": "Non-recurrent (fixed years)",
-                     "conditional": "Conditional on the admissions review"},
-    "les.protection.funded_from": {"pot": "Top-slice of the pot", "commissioner": "The CCG (extra cost)"},
-    "scheme.action": {"keep": "Keep as now", "decommission": "Decommission",
-                      "extend_to_all": "Offer to every practice", "harmonise": "Harmonise (one £ per head)"},
+    # the panel's compound choices (not schema fields): which rate sets the pot, which basis shares it
     "pot.basis": {"list_size": "registered patient (£ per head)", "over75": "patient aged 75+"},
     "distribution.basis": {"list_size": "List size", "over75": "Patients aged 75+",
                            "weighted_list": "Weighted list (Carr-Hill)", "blend": "A blend (set the shares)"},
 }
 
-YEAR_INDEX_KEYS = {"funding.review_year", "admissions.effect_from_year"}
-
-
-def label_for(key: str) -> str:
-    if key.startswith("les.schemes."):
-        return f"LES scheme {key[len('les.schemes.'):]}"
-    return LABELS.get(key, key)
-
-
-@functools.lru_cache(maxsize=1)
-def _default_docs() -> dict[str, dict[str, Any]]:
-    return {d["key"]: d for d in field_docs(None)}
-
-
-def _docs(scenario: Scenario | None = None) -> dict[str, dict[str, Any]]:
-    return _default_docs() if scenario is None else {d["key"]: d for d in field_docs(scenario)}
-
 
 def help_for(key: str) -> str:
-    """Description, unit and source of a field, for a widget's help text."""
-    d = _docs().get(key)
-    if d is None:
+    """Description, unit and source of a field (from the schema), for a widget's help text."""
+    try:
+        return fields.field(key).help() + f" Key: `{key}`"
+    except KeyError:
         return ""
-    parts = [d["description"], f"Unit: {d['unit']}." if d["unit"] else ""]
-    if d.get("source"):
-        parts.append(f"Source: {d['source']}.")
-    parts.append(f"Key: `{key}`")
-    return " ".join(p for p in parts if p)
-
-
-def _field(key: str):
-    model: type[BaseModel] = Scenario
-    info = None
-    for part in key.split("."):
-        info = model.model_fields[part]
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-    return info
-
-
-def bounds(key: str) -> tuple[float | None, float | None]:
-    """(min, max) a field accepts, from the schema (gt treated as a small step above)."""
-    lo = hi = None
-    for m in _field(key).metadata:
-        if isinstance(m, annotated_types.Ge):
-            lo = m.ge
-        elif isinstance(m, annotated_types.Gt):
-            lo = m.gt + (1 if isinstance(m.gt, int) else 0.01)
-        elif isinstance(m, annotated_types.Le):
-            hi = m.le
-        elif isinstance(m, annotated_types.Lt):
-            hi = m.lt
-    return lo, hi
-
-
-def choices(key: str) -> list[Any]:
-    """The options of a choice field, from its Literal type."""
-    ann = _field(key).annotation
-    return list(typing.get_args(ann))
-
-
-@functools.lru_cache(maxsize=1)
-def _editable_keys() -> tuple[str, ...]:
-    return tuple(d["key"] for d in field_docs() if not d["group"] and d["key"] not in SKIP_KEYS)
-
-
-def editable_keys() -> list[str]:
-    """Every scenario field the panel edits (leaves of the schema), in schema order."""
-    return list(_editable_keys())
-
-
-def weights_total(values: Mapping[str, Any]) -> float:
-    """Sum of the three distribution weights in the panel's values (they must add up to 1)."""
-    return sum(float(values.get(f"distribution.weights.{k}") or 0.0) for k in ("list_size", "over75", "weighted_list"))
-
-
-def compact_by_year(values: Iterable[float]) -> list[float]:
-    """A by-year list without trailing repeats (the last value repeats anyway): [0,50,100,100] -> [0,50,100]."""
-    v = [float(x) for x in values]
-    while len(v) > 1 and v[-1] == v[-2]:
-        v.pop()
-    return v
-
-
-def expand_by_year(values: list[float], years: int) -> list[float]:
-    return [values[t] if t < len(values) else values[-1] for t in range(years)]
-
-
-def scheme_value(action: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A scheme's action as a full dict with its defaults (validated; KeyError for an unknown action)."""
-    fields = fields or {}
-    cls = _SCHEME_CLASSES[action]
-    known = {k: v for k, v in fields.items() if k in cls.model_fields and k != "action"}
-    return cls(action=action, **known).model_dump(mode="json")
-
-
-def flatten(scenario: Scenario, les_columns: Iterable[str] = ()) -> dict[str, Any]:
-    """The scenario as {dotted key: value} for the panel, with one 'les.schemes.<col>' per scheme
-    (in the data or in the scenario; schemes not named are 'keep')."""
-    data = scenario.to_dict()
-    out: dict[str, Any] = {}
-    for key in editable_keys():
-        cur: Any = data
-        for part in key.split("."):
-            cur = cur[part]
-        out[key] = cur
-    out["les.protection.max_loss_pct"] = compact_by_year(out["les.protection.max_loss_pct"])
-    schemes = data["les"]["schemes"]
-    for col in list(les_columns) + [c for c in schemes if c not in les_columns]:
-        out[f"les.schemes.{col}"] = dict(schemes[col]) if col in schemes else scheme_value("keep")
-    return out
-
-
-def build_scenario(base: Scenario, values: Mapping[str, Any], where: str = "the inputs") -> Scenario:
-    """`base` with the panel's values laid over it, validated as a whole; ScenarioError if not valid."""
-    data = base.to_dict()
-    schemes = data["les"]["schemes"]
-    for key, value in values.items():
-        if key.startswith("les.schemes."):
-            col = key[len("les.schemes."):]
-            if not isinstance(value, Mapping):
-                value = {"action": value}
-            if value.get("action") == "keep" and col not in schemes:
-                continue
-            schemes[col] = dict(value)
-        elif key == "pot.rate_per_head" and value is None:
-            data["pot"]["rate_per_head"] = None
-        elif key == "pot.rate_per_over75" and value is None:
-            data["pot"]["rate_per_over75"] = None
-        else:
-            set_path(data, key, value)
-    # the one-rate rule: the last rate set wins when the panel sets one of them
-    if values.get("pot.rate_per_over75") is not None:
-        data["pot"]["rate_per_head"] = None
-    elif values.get("pot.rate_per_head") is not None:
-        data["pot"]["rate_per_over75"] = None
-    return parse_scenario(data, where)
-
-
-def changes(base_values: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """The panel values that differ from the scenario file's."""
-    out = {}
-    for k, v in values.items():
-        b = base_values.get(k, None if not k.startswith("les.schemes.") else scheme_value("keep"))
-        if not _same(b, v):
-            out[k] = v
-    return out
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
-            and not isinstance(b, bool):
-        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-12)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return set(a) == set(b) and all(_same(a[k], b[k]) for k in a)
-    return a == b
-
-
-# --- links ------------------------------------------------------------------------------------
-
-MAX_LINK_VALUE = 2000
-
-
-def encode_value(value: Any) -> str:
-    """A value as short YAML flow text for a link: 6.0 -> '6', [0.0, 50.0] -> '[0, 50]'."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(encode_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {encode_value(v)}" for k, v in value.items()) + "}"
-    text = str(value)
-    try:
-        if yaml.safe_load(text) == text and "\n" not in text:
-            return text
-    except yaml.YAMLError:
-        pass
-    return json.dumps(text, ensure_ascii=False)
-
-
-def decode_value(text: str) -> Any:
-    """Inverse of encode_value (YAML flow); raises ValueError on text that is not valid."""
-    if len(text) > MAX_LINK_VALUE:
-        raise ValueError("the value is too long")
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ValueError(f"'{text[:60]}' is not a value") from None
-
-
-def _minimal_scheme(value: Mapping[str, Any]) -> Any:
-    """A scheme dict without the fields that equal the action's defaults: {action: decommission}."""
-    try:
-        default = scheme_value(str(value.get("action")))
-    except (KeyError, ValueError):
-        return dict(value)
-    out = {k: v for k, v in value.items() if k == "action" or not _same(default.get(k), v)}
-    return out
-
-
-def link_params(scenario_file: str | None, changed: Mapping[str, Any],
-                extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Query parameters that reopen the same scenario: the file's name, then the changed fields."""
-    out: dict[str, str] = {}
-    if scenario_file:
-        out["s"] = scenario_file
-    for k, v in (extra or {}).items():
-        out[k] = v
-    for k, v in changed.items():
-        if k.startswith("les.schemes.") and isinstance(v, Mapping):
-            v = _minimal_scheme(v)
-        out[k] = encode_value(v)
-    return out
-
-
-def _with_rate_rule(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Setting one pot rate clears the other (a scenario gives exactly one)."""
-    out = dict(values)
-    if out.get("pot.rate_per_head") is not None and "pot.rate_per_over75" not in values:
-        out["pot.rate_per_over75"] = None
-    if out.get("pot.rate_per_over75") is not None and "pot.rate_per_head" not in values:
-        out["pot.rate_per_head"] = None
-    return out
-
-
-@dataclass
-class LinkReading:
-    scenario_file: str | None
-    base: Scenario
-    overrides: dict[str, Any]
-    extra: dict[str, str]
-    warnings: list[str]
-
-
-def scenario_files(folder: str | Path) -> dict[str, Path]:
-    """Scenario files by name without '.yaml', sorted, guidance default first."""
-    files = {p.stem: p for p in sorted(Path(folder).glob("*.yaml"))}
-    if "guidance_default" in files:
-        files = {"guidance_default": files.pop("guidance_default"), **files}
-    return files
-
-
-def read_link(params: Mapping[str, Any], folder: str | Path, default_file: str = "guidance_default",
-              extra_keys: Iterable[str] = ("ccg",)) -> LinkReading:
-    """Read query parameters: the scenario file `s` and overrides; every bad part becomes a warning.
-
-    Overrides are applied one by one on top of the file, so a bad one is dropped and named while the
-    others still apply."""
-    warnings: list[str] = []
-    files = scenario_files(folder)
-    extra_keys = set(extra_keys)
-
-    def first(v: Any) -> str:
-        return str(v[-1] if isinstance(v, (list, tuple)) and v else v)
-
-    stem = first(params["s"]) if "s" in params else default_file
-    if stem not in files:
-        warnings.append(f"The link names a scenario file '{stem}' that does not exist; using "
-                        f"'{default_file}' instead.")
-        stem = default_file
-    try:
-        base = load_scenario(files[stem].read_bytes(), files[stem].name)
-    except (ScenarioError, OSError) as err:
-        warnings.append(f"The scenario file of the link cannot be read: {err}")
-        base = Scenario()
-    allowed = set(editable_keys())
-    candidates: dict[str, Any] = {}
-    extra: dict[str, str] = {}
-    for key, raw in params.items():
-        if key == "s":
-            continue
-        if key in extra_keys:
-            extra[key] = first(raw)
-            continue
-        if key not in allowed and not (key.startswith("les.schemes.les_") and len(key) > len("les.schemes.les_")):
-            warnings.append(f"The link has an unknown setting '{key}': ignored.")
-            continue
-        try:
-            value = decode_value(first(raw))
-        except ValueError as err:
-            warnings.append(f"The link's value for '{key}' cannot be read ({err}): ignored.")
-            continue
-        if key.startswith("les.schemes.") and isinstance(value, str):
-            value = {"action": value}
-        if key.startswith("les.schemes.") and isinstance(value, Mapping):
-            try:
-                value = scheme_value(str(value.get("action")), value)
-            except (KeyError, ValueError) as err:
-                warnings.append(f"The link's value for '{key}' is not a scheme action: ignored. "
-                                f"({str(err).splitlines()[0]})")
-                continue
-        candidates[key] = value
-    overrides = _with_rate_rule(candidates)
-    try:
-        build_scenario(base, overrides, where="the link")
-    except ScenarioError:
-        # Not valid together: keep the settings one by one, naming each that cannot be used.
-        overrides = {}
-        units: dict[str, dict[str, Any]] = {}
-        for key, value in candidates.items():
-            unit = ("distribution.weights" if key.startswith("distribution.weights.") else
-                    "pot.rate" if key.startswith("pot.rate_per_") else key)
-            units.setdefault(unit, {})[key] = value
-        for unit in units.values():
-            trial = _with_rate_rule({**overrides, **unit})
-            try:
-                build_scenario(base, trial, where="the link")
-            except ScenarioError as err:
-                warnings.append(f"{err} (this setting of the link was ignored)")
-                continue
-            overrides = trial
-    return LinkReading(stem, base, overrides, extra, warnings)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from model import scenario_edits
 from model.engine import run
 from model.practices import load_practices
 from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario_file
@@ -407,36 +408,37 @@ def test_headline_cards_read_the_summary(nene):
 def test_flatten_and_build_round_trip():
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         s = load_scenario_file(path)
-        values = views.flatten(s, ["les_total"])
-        assert views.build_scenario(s, values) == s
-        assert views.changes(views.flatten(s, ["les_total"]), values) == {}
+        values = scenario_edits.flatten(s, ["les_total"])
+        assert scenario_edits.build_scenario(s, values) == s
+        assert scenario_edits.changes(scenario_edits.flatten(s, ["les_total"]), values) == {}
 
 
 def test_build_scenario_refuses_bad_combinations():
     s = Scenario()
-    values = views.flatten(s)
+    values = scenario_edits.flatten(s)
     with pytest.raises(ScenarioError, match="add up to 1"):
-        views.build_scenario(s, {**values, "distribution.weights.list_size": 0.5})
+        scenario_edits.build_scenario(s, {**values, "distribution.weights.list_size": 0.5})
     with pytest.raises(ScenarioError, match="floor"):
-        views.build_scenario(s, {**values, "distribution.floor": 9000.0, "distribution.cap": 100.0})
+        scenario_edits.build_scenario(s, {**values, "distribution.floor": 9000.0, "distribution.cap": 100.0})
 
 
 def test_link_round_trip():
     base = load_scenario_file(ROOT / "scenarios" / "les_separate.yaml")
-    values = views.flatten(base, ["les_total"])
+    values = scenario_edits.flatten(base, ["les_total"])
     edited = {**values, "pot.rate_per_head": 6.0, "les.protection.max_loss_pct": [0.0, 25.0, 100.0],
-              "les.schemes.les_total": views.scheme_value("decommission", {"fraction": 0.5})}
-    params = views.link_params("les_separate", views.changes(values, edited))
+              "les.schemes.les_total": scenario_edits.scheme_value("decommission", {"fraction": 0.5})}
+    params = scenario_edits.link_params("les_separate", scenario_edits.changes(values, edited))
     assert params == {"s": "les_separate", "pot.rate_per_head": "6", "les.protection.max_loss_pct": "[0, 25, 100]",
                       "les.schemes.les_total": "{action: decommission, fraction: 0.5}"}
-    reading = views.read_link(params, ROOT / "scenarios")
+    reading = scenario_edits.read_link(params, ROOT / "scenarios")
     assert not reading.warnings
-    rebuilt = views.build_scenario(reading.base, {**views.flatten(reading.base, ["les_total"]), **reading.overrides})
-    assert rebuilt == views.build_scenario(base, edited)
+    values = {**scenario_edits.flatten(reading.base, ["les_total"]), **reading.overrides}
+    rebuilt = scenario_edits.build_scenario(reading.base, values)
+    assert rebuilt == scenario_edits.build_scenario(base, edited)
 
 
 def test_link_keeps_good_settings_and_names_bad_ones():
-    reading = views.read_link({"s": "guidance_default", "distribution.weights.list_size": "0.5",
+    reading = scenario_edits.read_link({"s": "guidance_default", "distribution.weights.list_size": "0.5",
                                "distribution.weights.over75": "0.5", "funding.type": "sometimes",
                                "les.schemes.les_total": "abolish"}, ROOT / "scenarios")
     assert reading.overrides["distribution.weights.over75"] == 0.5

@@ -51,12 +51,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model import fields
 from model.admissions import admissions_to_break_even, avoided_admissions, break_even_reduction_pct
 from model.engine import PracticeList, prepare, run
 from model.funding import gate
 from model.money import round_half_up
 from model.results import Results
-from model.scenario import Scenario, get_path
+from model.scenario import GUIDANCE_RATE_PER_HEAD, GUIDANCE_RATE_PER_OVER75, Scenario, get_path
 
 __all__ = [
     "HEADLINES", "ZERO_RANGES", "Assumption", "Evaluator", "Headline", "assumption", "default_assumptions",
@@ -212,8 +213,8 @@ def resolve_headline(name: str | Headline | HeadlineFn) -> Headline:
 #: Absolute (low, high) used when an assumption's value is 0 (a percentage of 0 moves nothing).
 #: All illustrative: a plausible band for a planning discussion, not a sourced range.
 ZERO_RANGES: dict[str, tuple[float, float]] = {
-    "pot.rate_per_head": (0.0, 5.0),             # £0–£5 per head (the guidance's figure)
-    "pot.rate_per_over75": (0.0, 50.0),          # £0–£50 per patient 75+
+    "pot.rate_per_head": (0.0, GUIDANCE_RATE_PER_HEAD),        # £0–£5 per head (the guidance's figure)
+    "pot.rate_per_over75": (0.0, GUIDANCE_RATE_PER_OVER75),   # £0–£50 per patient 75+
     "pot.uplift_pct": (-1.0, 1.0),               # ±1 percentage point a year
     "distribution.weights.over75": (0.0, 0.2),   # up to a fifth of the pot shared by patients 75+
     "distribution.floor": (0.0, 5000.0),         # £0–£5,000 per practice a year
@@ -228,25 +229,6 @@ ZERO_RANGES: dict[str, tuple[float, float]] = {
 }
 _ZERO_RANGE_SCHEME = {"fraction": (0.0, 0.2), "rate_per_head": (0.0, 1.0)}
 _ZERO_RANGE_FALLBACK = (-1.0, 1.0)
-
-_LABELS = {
-    "pot.rate_per_head": "Pot: £ per registered patient",
-    "pot.rate_per_over75": "Pot: £ per patient aged 75+",
-    "pot.uplift_pct": "Pot: annual uplift",
-    "distribution.weights.over75": "Share of the pot by patients 75+",
-    "distribution.floor": "Floor per practice",
-    "distribution.cap": "Cap per practice",
-    "growth.list_size_pct": "List growth",
-    "growth.over75_pct": "Growth of patients 75+",
-    "les.reinvest_pct": "LES savings recycled",
-    "les.protection.max_loss_pct[0]": "Protection: loss allowed in year 1",
-    "funding.required_reduction_pct": "Admissions reduction the review requires",
-    "admissions.baseline_per_1000_over75": "Admissions per 1,000 patients 75+",
-    "admissions.cost_per_admission": "Cost per emergency admission",
-    "admissions.expected_reduction_pct": "Expected admissions reduction",
-    "staffing.committed_pct": "Allocation committed to staff",
-}
-
 
 @dataclass(frozen=True)
 class Assumption:
@@ -287,28 +269,14 @@ class Assumption:
         return float(min(max(value, self.minimum), self.maximum))
 
 
-def _field_limits(scenario: Scenario, key: str) -> tuple[float, float, str]:
-    """(minimum, maximum, unit) of a numeric scenario field from its schema; exclusive bounds
-    become the bound plus a penny/0.01."""
-    parts = key.split(".")
-    obj: Any = scenario
-    for part in parts[:-1]:
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    info = type(obj).model_fields.get(parts[-1]) if hasattr(type(obj), "model_fields") else None
-    if info is None:
-        raise ValueError(f"'{key}' is not a scenario field")
-    lo, hi = -math.inf, math.inf
-    for m in info.metadata:
-        if getattr(m, "ge", None) is not None:
-            lo = max(lo, float(m.ge))
-        if getattr(m, "gt", None) is not None:
-            lo = max(lo, float(m.gt) + 0.01)
-        if getattr(m, "le", None) is not None:
-            hi = min(hi, float(m.le))
-        if getattr(m, "lt", None) is not None:
-            hi = min(hi, float(m.lt) - 0.01)
-    unit = (info.json_schema_extra or {}).get("unit", "") if isinstance(info.json_schema_extra, dict) else ""
-    return lo, hi, unit
+def _field_limits(key: str) -> tuple[float, float, str]:
+    """(minimum, maximum, unit) of a numeric scenario field, from the schema (model.fields)."""
+    try:
+        f = fields.field(key)
+    except KeyError:
+        raise ValueError(f"'{key}' is not a scenario field") from None
+    lo, hi = fields.bounds(key)
+    return (-math.inf if lo is None else float(lo)), (math.inf if hi is None else float(hi)), f.unit
 
 
 def assumption(scenario: Scenario, key: str) -> Assumption:
@@ -318,16 +286,16 @@ def assumption(scenario: Scenario, key: str) -> Assumption:
     list size takes it all when the others are 0) and ``les.protection.max_loss_pct[0]`` (the first
     year only; later years keep their values).
     """
-    label = _LABELS.get(key, key)
+    label = fields.label(key)
     if key.startswith("les.schemes.") and key.count(".") == 3:
-        scheme, field = key.split(".")[2:]
-        label = {"fraction": f"LES {scheme}: share decommissioned",
-                 "rate_per_head": f"LES {scheme}: harmonised £ per head"}.get(field, key)
+        label = f"LES {key.split('.')[2]}: {label[0].lower()}{label[1:]}"
+    if key == "les.protection.max_loss_pct[0]":
+        label = f"{fields.label('les.protection.max_loss_pct')}, first year"
     if key == "les.protection.max_loss_pct[0]":
         return Assumption(key, label, "% of LES lost", 0.0, 100.0, ZERO_RANGES[key])
     if key == "distribution.weights.over75":
         return Assumption(key, label, "share (0–1)", 0.0, 1.0, ZERO_RANGES[key])
-    lo, hi, unit = _field_limits(scenario, key)
+    lo, hi, unit = _field_limits(key)
     try:
         value = get_path(scenario.to_dict(), key)
     except (KeyError, TypeError):

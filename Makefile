@@ -8,7 +8,6 @@ STAMP   := $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
@@ -30,7 +29,7 @@ test-fuzz: $(STAMP)    ## long fuzzing profile: 10,000 cases per fuzz test of th
 bench: $(STAMP)        ## print the benchmark tables
 	$(BIN)/python benchmarks/run_all.py
 
-data: $(STAMP)         ## rebuild data/ from ../shared/data
+data: $(STAMP)         ## rebuild data/ from the source copies in data/sources/
 	$(BIN)/python scripts/build_data.py
 
 lint: $(STAMP)

@@ -1,10 +1,10 @@
-"""A plain-Python reference implementation of DESIGN §4 steps 1–11, to cross-check ``model.engine``.
+"""A plain-Python reference implementation of docs/design.md §4.1–§4.11, to cross-check ``model.engine``.
 
 Written for obviousness, not speed: loops over commissioners, years and practices; money held as
 floats in pence until it is rounded, then as whole pence (int). It imports nothing from ``model``
 except (indirectly, via its argument) the ``Scenario`` type, whose fields it reads.
 
-It follows the decisions that ``model/engine.py``'s module docstring lists where DESIGN is silent:
+It follows the decisions that ``model/engine.py``'s module docstring lists (docs/design.md §10):
 - practices are sorted by commissioner then practice code;
 - the pot is sized on every registered patient of the commissioner, participating or not;
 - LES income is held flat in cash; per-head LES payments follow list growth (the holders' average
@@ -27,7 +27,7 @@ And these, also the engine's (not in its docstring):
   rounded half up, raised by any pence the rounded protection needs beyond it (sharing out again until
   it settles), and the top-slice reported is the protection paid (any unused penny is retained);
   protection needing more than the whole pot is scaled down pro rata by largest remainder;
-- admissions avoided and saved are not gated by the funding (DESIGN §4.10 as written); the break-even
+- admissions avoided and saved are not gated by the funding (docs/design.md §4.10); the break-even
   reduction is 0 when the net cost is not positive and NaN when there are no patients aged 75+;
 - the recycled part of each allocation is the allocation × recycled / pot (largest remainder).
 """
@@ -227,7 +227,7 @@ def year_labels(scenario) -> list[str]:
 
 
 def funded(scenario, t: int) -> bool:
-    """DESIGN §4.2: the gate G(t)."""
+    """docs/design.md §4.2: the gate G(t)."""
     f = scenario.funding
     if f.type == "recurrent":
         return True
@@ -250,7 +250,7 @@ def allowed_loss_share(scenario, t: int) -> float:
 
 
 def les_loss_and_gain(sc, ps: list[Practice], lists: list[float], t: int) -> tuple[list[int], list[int]]:
-    """DESIGN §4.4: each practice's LES loss and gain in year t, in pence, rounded scheme by scheme."""
+    """docs/design.md §4.4: each practice's LES loss and gain in year t, in pence, rounded scheme by scheme."""
     n = len(ps)
     loss = [0] * n
     gain = [0] * n
@@ -291,7 +291,7 @@ def les_loss_and_gain(sc, ps: list[Practice], lists: list[float], t: int) -> tup
 
 
 class Sharing:
-    """DESIGN §4.5–4.6 for one commissioner-year: shares, payees, floors and caps."""
+    """docs/design.md §4.5–§4.6 for one commissioner-year: shares, payees, floors and caps."""
 
     def __init__(self, sc, ps: list[Practice], basis: dict[str, list[float]]):
         self.ps = ps
@@ -340,7 +340,7 @@ class Sharing:
 
 
 def protection_needed(loss: list[int], alloc: list[float], allowed: float) -> list[float]:
-    """DESIGN §4.7: π = max(0, ℓ − a − m), m = allowed share × ℓ."""
+    """docs/design.md §4.7: π = max(0, ℓ − a − m), m = allowed share × ℓ."""
     return [max(0.0, ell - a - allowed * ell) for ell, a in zip(loss, alloc)]
 
 
@@ -462,7 +462,7 @@ def commissioner_year(sc, c: str, ps: list[Practice], t: int, label: str,
     else:
         break_even = math.nan
 
-    # DESIGN §4.7: warn if protection would need more than the whole pot — an empty pot included (the
+    # docs/design.md §4.7: warn if protection would need more than the whole pot — an empty pot included (the
     # protection promised is then not paid at all).
     warnings = [f"{c} {label}: protection would need more than the whole pot"] if over else []
     warnings += [f"{c} {label}: {text}" for text, flag in (

@@ -53,7 +53,7 @@ def test_allocations_topslice_and_retained_add_up_to_the_pot(case):
 @pytest.mark.fuzz
 @given(cases())
 def test_money_identity_and_checks_pass(case):
-    """DESIGN §4.9: Σ net change + retained = pot + protection paid by the commissioner − S + Σ gains."""
+    """docs/design.md §4.9: Σ net change + retained = pot + protection paid by the commissioner − S + Σ gains."""
     df, scenario = case
     res = run(df, scenario)
     assert res.ok, res.checks[res.checks.status != "PASS"].to_string()
@@ -267,7 +267,7 @@ def test_non_participants_get_no_allocation(case):
 def test_protection_an_empty_pot_cannot_pay_is_warned_about():
     """Minimal repro: non-recurrent money for one year, A loses £8,000 of LES, no loss allowed,
     protection top-sliced from the pot. From 2015/16 the pot is £0, so A's protection silently drops
-    to £0 and A loses the whole £8,000. DESIGN §4.7 says to warn when protection would need more than
+    to £0 and A loses the whole £8,000. docs/design.md §4.7 says to warn when protection would need more than
     the whole pot; the engine only warns where the pot is above zero."""
     from model.scenario import parse_scenario
 

@@ -1,4 +1,10 @@
-"""Command line: ``python -m model <command> ...`` (DESIGN.md §5).
+"""Command line: ``python -m model <command> ...`` (docs/design.md §5): the parser, the dispatch and the
+registry of commands.
+
+One module per command (:mod:`cli.validate`, :mod:`cli.run`, :mod:`cli.compare`, :mod:`cli.national`,
+:mod:`cli.sensitivity`, :mod:`cli.montecarlo`, :mod:`cli.onepager`), each with ``HELP``,
+``configure(parser)`` and ``handle(args) -> int``; what they share is in :mod:`cli.common`. Commands
+import :mod:`cli.common`, this module imports the commands: no import cycle.
 
 Exit codes (a contract scripts rely on):
 
@@ -6,9 +12,9 @@ Exit codes (a contract scripts rely on):
 * 2 - bad input: the message is on stderr, one line per problem
 * 3 - internal error: ``internal error: ...`` on stderr (full traceback only with ``--debug``)
 
-Adding a command: write ``configure(parser)`` (adds its arguments) and ``handler(args) -> int``,
-then add ``"name": Command(help, configure, handler)`` to :data:`COMMANDS` (or call
-:func:`register`). A handler raises :class:`UserError` for a problem the user can fix; any
+Adding a command: write a module with ``configure(parser)`` (adds its arguments) and
+``handler(args) -> int``, then add ``"name": Command(help, configure, handler)`` to :data:`COMMANDS`
+(or call :func:`register`). A handler raises :class:`UserError` for a problem the user can fix; any
 other exception is reported as an internal error.
 """
 
@@ -19,18 +25,13 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
 
+from cli import compare, montecarlo, national, onepager, run, sensitivity, validate
+from cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError, emit
 from cli.memory import keep_freed_memory
-from model.practices import load_practices
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 3
-
-
-class UserError(Exception):
-    """A problem with the user's input or arguments: exit 2 with this message on stderr."""
+__all__ = ["COMMANDS", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "Command", "UserError", "build_parser",
+           "emit", "main", "register"]
 
 
 @dataclass(frozen=True)
@@ -40,36 +41,10 @@ class Command:
     handler: Callable[[argparse.Namespace], int]
 
 
-def emit(stream: TextIO, text: str) -> None:
-    """Write a line, replacing characters the console cannot show (e.g. ✔ on a cp1252 console)."""
-    try:
-        stream.write(text + "\n")
-    except UnicodeEncodeError:
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        stream.write(text.encode(encoding, errors="replace").decode(encoding) + "\n")
-    stream.flush()
-
-
-# ---- validate ---------------------------------------------------------------------------------
-
-
-def _configure_validate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--practices", required=True, metavar="FILE",
-                        help="practice list, CSV or Excel (.xlsx)")
-
-
-def _run_validate(args: argparse.Namespace) -> int:
-    result = load_practices(args.practices)
-    emit(sys.stdout, result.report.to_text())
-    if not result.report.ok:
-        for problem in result.report.errors:
-            emit(sys.stderr, str(problem))
-        return EXIT_BAD_INPUT
-    return EXIT_OK
-
-
 COMMANDS: dict[str, Command] = {
-    "validate": Command("check a practice list and print the report", _configure_validate, _run_validate),
+    name: Command(module.HELP, module.configure, module.handle)
+    for name, module in [("validate", validate), ("run", run), ("compare", compare), ("national", national),
+                         ("onepager", onepager), ("sensitivity", sensitivity), ("montecarlo", montecarlo)]
 }
 
 
@@ -79,27 +54,7 @@ def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser]
     COMMANDS[name] = Command(help, configure, handler)
 
 
-def _register_commands() -> None:
-    """Commands that live in their own modules (imported here, late, to avoid an import cycle)."""
-    from cli import analysis as cli_analysis
-    from cli import onepager as cli_onepager
-    from cli import run as cli_run
-
-    register("run", "run one scenario and write practices, localities, summary, scenario and workbook",
-             cli_run.configure_run, cli_run.handle_run)
-    register("compare", "run two or more scenarios and write them side by side with per-practice deltas",
-             cli_run.configure_compare, cli_run.handle_compare)
-    register("national", "run one scenario for every CCG and write how its outcomes spread across CCGs",
-             cli_run.configure_national, cli_run.handle_national)
-    register("onepager", cli_onepager.HELP, cli_onepager.configure, cli_onepager.handle)
-    register("sensitivity", "one-way sensitivity (tornado): how far each assumption moves a headline",
-             cli_analysis.configure_sensitivity, cli_analysis.handle_sensitivity)
-    register("montecarlo", "Monte Carlo of admissions and growth: percentiles and the chance it pays for itself",
-             cli_analysis.configure_montecarlo, cli_analysis.handle_montecarlo)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    _register_commands()
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the full traceback of an internal error")

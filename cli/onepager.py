@@ -3,20 +3,26 @@
     python -m model onepager --practices F --scenario S --practice CODE --out FILE [--anonymise]
     python -m model onepager --practices F --scenario S --all --out FILE.zip [--anonymise]
 
-The file is written beside its final name and moved into place only when complete, so FILE is never
-half written. Exit 0 on success, 2 on bad input (message on stderr), as for the other commands.
+--out is checked before the inputs are loaded; the file is written beside its final name and moved into
+place only when complete, so FILE is never half written (:mod:`cli.common`). Exit 0 on success, 2 on
+bad input (message on stderr), as for the other commands.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-from cli.main import UserError, emit
-from cli.run import load_inputs, load_scenario_arg, run_checked
+from cli.common import (
+    EXIT_OK,
+    UserError,
+    check_out,
+    emit,
+    load_inputs,
+    load_scenario_arg,
+    run_checked,
+    write_file_atomic,
+)
 from model.scenario import Scenario
 from papers.onepager import render_html, zip_all
 
@@ -32,41 +38,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--all", action="store_true", help="every practice, one page each, in a zip")
     parser.add_argument("--commissioner", metavar="CODE",
                         help="commissioner (CCG) code, when the practice code is used by more than one")
-    parser.add_argument("--out", required=True, metavar="FILE", help="HTML file to write (a .zip with --all)")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="HTML file to write (a .zip with --all); missing parent folders are created")
     parser.add_argument("--anonymise", action="store_true",
                         help="meeting mode: show 'Practice C' instead of the practice's name and code")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
-def _write_atomic(target: Path, data: bytes, force: bool) -> None:
-    if target.exists() and not force:
-        raise UserError(f"{target} already exists; choose another --out or add --force to replace it")
-    if target.exists() and target.is_dir():
-        raise UserError(f"{target} is a folder; give a file name for --out")
-    parent = target.resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"cannot write to {target}: the folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)   # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, target)
-    except OSError as err:
-        raise UserError(f"cannot write {target}: {err.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def handle(args: argparse.Namespace) -> int:
     """Run the scenario on the practice list and write the page (or the zip of pages)."""
-    practices = load_inputs(args.practices)
+    force = getattr(args, "force", False)
+    check_out(args.out, force, folder=False)
     scenario = load_scenario_arg(args.scenario) if args.scenario else Scenario()
-    results = run_checked(practices, scenario)
-    target = Path(args.out)
+    results = run_checked(load_inputs(args.practices), scenario)
     if args.all:
         data = zip_all(results, anonymise=args.anonymise)
         what = f"{results.practices['practice_code'].nunique():,} practice pages"
@@ -78,8 +62,8 @@ def handle(args: argparse.Namespace) -> int:
             raise UserError(f"{args.practices}: {err}") from None
         data = page.encode("utf-8")
         what = "Practice page (meeting mode)" if args.anonymise else f"practice {args.practice}"
-    _write_atomic(target, data, getattr(args, "force", False))
+    target = write_file_atomic(args.out, data, force)
     for w in results.warnings:
         emit(sys.stderr, f"warning: {w}")
     emit(sys.stdout, f"wrote {target}: {what}, scenario '{scenario.name}'")
-    return 0
+    return EXIT_OK

@@ -1,6 +1,6 @@
 """Load and check a practice list: the only way practice data enters the model.
 
-A practice list is a CSV or Excel (.xlsx) file with one row per practice (DESIGN.md §3).
+A practice list is a CSV or Excel (.xlsx) file with one row per practice (docs/design.md §3.1).
 :func:`load_practices` reads a file (a path, the raw bytes of an upload, or an open binary
 file), :func:`validate_frame` checks a table edited in the app. Both run the same checks,
 collect *every* problem at once and return a :class:`LoadResult`: the canonical practice
@@ -603,34 +603,37 @@ class _Findings:
         self.name = name
         self.rows = rows
         self.order = order  # header -> position in the file, so problems follow the file's columns
-        self.items: list[tuple[str, str | None, np.ndarray, Callable[[int], str]]] = []
+        self.items: list[tuple[str, str | None, np.ndarray, Callable[[int], str], str]] = []
 
-    def add(self, level: str, column: str | None, mask: np.ndarray, message: Callable[[int], str]) -> None:
+    def add(self, level: str, column: str | None, mask: np.ndarray, message: Callable[[int], str],
+            kind: str = "") -> None:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            self.items.append((level, column, mask, message))
+            self.items.append((level, column, mask, message, kind))
 
     def problems(self, level: str) -> list[Problem]:
-        groups: dict[str | None, list[tuple[np.ndarray, Callable[[int], str]]]] = {}
-        for lev, column, mask, message in self.items:
+        groups: dict[str | None, list[tuple[np.ndarray, Callable[[int], str], str]]] = {}
+        for lev, column, mask, message, kind in self.items:
             if lev == level:
-                groups.setdefault(column, []).append((mask, message))
+                groups.setdefault(column, []).append((mask, message, kind))
         out: list[Problem] = []
         for column, items in sorted(groups.items(), key=lambda kv: self.order.get(kv[0] or "", -1)):
             listed: list[tuple[int, int, str]] = []
             total = 0
-            for seq, (mask, message) in enumerate(items):
+            for seq, (mask, message, _) in enumerate(items):
                 positions = np.flatnonzero(mask)
                 total += len(positions)
                 listed += [(int(self.rows[p]), seq, message(int(p))) for p in positions[:MAX_PROBLEMS_PER_COLUMN]]
             listed.sort()
-            out += [Problem(level, self.name, row, column, msg)  # type: ignore[arg-type]
-                    for row, _, msg in listed[:MAX_PROBLEMS_PER_COLUMN]]
+            out += [Problem(level, self.name, row, column, msg, items[seq][2])  # type: ignore[arg-type]
+                    for row, seq, msg in listed[:MAX_PROBLEMS_PER_COLUMN]]
             if total > MAX_PROBLEMS_PER_COLUMN:
                 where = "this column" if column else "the file"
+                kinds = {kind for _, _, kind in items}
                 out.append(Problem(level, self.name, None, column,  # type: ignore[arg-type]
                                    f"… and {total - MAX_PROBLEMS_PER_COLUMN:,} more {level}s like these in "
-                                   f"{where} (only the first {MAX_PROBLEMS_PER_COLUMN} are listed)"))
+                                   f"{where} (only the first {MAX_PROBLEMS_PER_COLUMN} are listed)",
+                                   kinds.pop() if len(kinds) == 1 else ""))
         return out
 
 
@@ -858,7 +861,8 @@ def _check(table: _Table, empty_ok_message: str = "the file has a header row but
         share = np.where(both & (list_size > 0), over75 / np.where(list_size > 0, list_size, 1), 0.0)
     f.add("warning", over_col, both & ~more & (share > OVER75_SHARE_WARNING),
           lambda p: f"{over75[p]:,.0f} of {list_size[p]:,.0f} patients ({share[p] * 100:.0f} %) are aged 75+, "
-                    f"above {OVER75_SHARE_WARNING * 100:.0f} % (England: about 8 %): check the figures")
+                    f"above {OVER75_SHARE_WARNING * 100:.0f} % (England: about 8 %): check the figures",
+          kind="over75_share")
 
     errors = f.problems("error")
     warnings += f.problems("warning") + les_zero_warnings

@@ -38,6 +38,7 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    kind: str = ""  # what sort of problem, for callers that group them, e.g. "over75_share"; "" if unnamed
 
     def location(self) -> str:
         """Where the problem is, without the file name: "row 7, column 'X'" (may be "")."""

@@ -1,4 +1,4 @@
-"""`python -m model run` and `compare` (DESIGN §5): what they write, their exit codes, and that nothing
+"""`python -m model run` and `compare` (docs/design.md §5): what they write, their exit codes, and that nothing
 is ever half-written or lost.
 
 Exit codes: 0 success; 2 bad input (one line per problem on stderr, naming file/row/column or the key);
@@ -19,6 +19,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from cli import common as cli_common
+from cli import compare as cli_compare
 from cli import main as cli
 from cli import run as cli_run
 from model.scenario import load_scenario, load_scenario_file
@@ -151,11 +153,141 @@ def test_force_refuses_a_file_in_the_way(tmp_path, capsys):
     assert out.read_text() == "not a folder"
 
 
-def test_out_inside_a_missing_folder_is_bad_input(tmp_path, capsys):
-    out = tmp_path / "no" / "such" / "out"
-    code, _, err = main(capsys, "run", "--practices", NENE, "--scenario", DEFAULT, "--out", out)
-    assert code == 2 and "does not exist" in err
-    assert not (tmp_path / "no").exists()
+def test_out_inside_missing_folders_creates_them(tmp_path, capsys):
+    """README: `--out out/linked` from a fresh clone, where out/ does not exist yet."""
+    out = tmp_path / "a" / "b" / "c"
+    code, stdout, err = main(capsys, "run", "--practices", NENE, "--scenario", DEFAULT, "--out", out)
+    assert code == 0, err
+    assert {p.name for p in out.iterdir()} == RUN_FILES
+    assert f"wrote {out}" in stdout
+    assert leftovers(out.parent, out.name) == []
+
+
+def test_out_with_missing_parents_works_from_the_command_line(tmp_path):
+    proc = python_m_model("run", "--practices", NENE, "--scenario", DEFAULT, "--out", "a/b/c", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in (tmp_path / "a" / "b" / "c").iterdir()} == RUN_FILES
+    assert proc.stdout.strip().splitlines()[-1].startswith("wrote a/b/c: practices.csv")
+
+
+def test_missing_parents_are_not_created_when_an_input_is_bad(tmp_path, capsys):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("pot: {rate_per_heads: 5}\n")
+    code, _, err = main(capsys, "run", "--practices", NENE, "--scenario", bad, "--out", tmp_path / "a" / "b" / "c")
+    assert code == 2 and "rate_per_heads" in err
+    code, _, err = main(capsys, "run", "--practices", tmp_path / "nope.csv", "--scenario", DEFAULT,
+                        "--out", tmp_path / "a" / "b" / "c")
+    assert code == 2 and "nope.csv" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["typo.yaml"]
+
+
+def test_failure_while_writing_removes_the_parents_it_created(tmp_path, capsys, monkeypatch):
+    (tmp_path / "a").mkdir()
+    monkeypatch.setattr(cli_run, "write_run", _write_one_then_fail)
+    code, _, err = main(capsys, "run", "--practices", NENE, "--scenario", DEFAULT, "--out", tmp_path / "a" / "b" / "c")
+    assert code == 3 and "No space left on device" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]  # a/ was there before; a/b/ is removed again
+    assert list((tmp_path / "a").iterdir()) == []
+
+
+def test_out_below_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "a").write_text("a file, not a folder")
+    code, _, err = main(capsys, "run", "--practices", NENE, "--scenario", DEFAULT, "--out", tmp_path / "a" / "b")
+    assert code == 2 and "is a file, not a folder" in err
+    assert (tmp_path / "a").read_text() == "a file, not a folder"
+
+
+def test_onepager_creates_missing_parents(tmp_path, capsys):
+    out = tmp_path / "pages" / "nene" / "K83003.html"
+    code, stdout, err = main(capsys, "onepager", "--practices", NENE, "--scenario", SEPARATE, "--practice", "K83003",
+                             "--out", out)
+    assert code == 0, err
+    assert "K83003" in out.read_text(encoding="utf-8") and f"wrote {out}" in stdout
+
+
+# ---- every command checks --out (and the scenario) before it loads the practice list ----------------
+
+
+def _command_args(command: str, out: Path) -> list[object]:
+    """The smallest valid arguments for each command that writes output."""
+    if command == "compare":
+        return ["compare", "--practices", NENE, "--scenario", DEFAULT, "--scenario", SEPARATE, "--out", out]
+    if command == "onepager":
+        return ["onepager", "--practices", NENE, "--scenario", DEFAULT, "--practice", "K83003", "--out", out]
+    extra = ["--draws", "10"] if command == "montecarlo" else []
+    return [command, "--practices", NENE, "--scenario", DEFAULT, "--out", out, *extra]
+
+
+WRITING_COMMANDS = ["run", "compare", "national", "sensitivity", "montecarlo", "onepager"]
+
+
+@pytest.fixture
+def no_practice_loading(monkeypatch):
+    """Make loading the practice list fail loudly: a test using this proves the command never got there."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the practice list was loaded")
+
+    monkeypatch.setattr(cli_common, "load_practices", refuse)
+
+
+@pytest.mark.parametrize("command", WRITING_COMMANDS)
+def test_existing_out_is_refused_before_the_practice_list_is_loaded(command, tmp_path, capsys, no_practice_loading):
+    out = tmp_path / ("page.html" if command == "onepager" else "out")
+    if command == "onepager":
+        out.write_text("keep")
+    else:
+        out.mkdir()
+        (out / "keep.txt").write_text("keep")
+    before = hashes(tmp_path)
+    code, stdout, err = main(capsys, *_command_args(command, out))
+    assert code == 2, err
+    assert err.startswith("error: ") and "already exists" in err and "--force" in err
+    assert err.count("\n") == 1 and stdout == ""
+    assert hashes(tmp_path) == before and leftovers(tmp_path, out.name) == []
+
+
+@pytest.mark.parametrize("command", WRITING_COMMANDS)
+def test_out_of_the_wrong_kind_is_refused_with_force_before_loading(command, tmp_path, capsys, no_practice_loading):
+    out = tmp_path / "out"
+    if command == "onepager":
+        out.mkdir()  # a folder where the page should go
+        expected = "is a folder"
+    else:
+        out.write_text("not a folder")
+        expected = "is not a folder"
+    code, _, err = main(capsys, *_command_args(command, out), "--force")
+    assert code == 2 and expected in err
+
+
+@pytest.mark.parametrize("command", WRITING_COMMANDS)
+def test_bad_scenario_is_refused_before_the_practice_list_is_loaded(command, tmp_path, capsys,
+                                                                    no_practice_loading):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("pot: {rate_per_heads: 5}\n")
+    args = [bad if a == DEFAULT else a for a in _command_args(command, tmp_path / "out")]
+    code, _, err = main(capsys, *args)
+    assert code == 2 and "typo.yaml" in err and "rate_per_heads" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["typo.yaml"]
+
+
+def test_national_year_is_checked_before_the_practice_list_is_loaded(tmp_path, capsys, no_practice_loading):
+    code, _, err = main(capsys, "national", "--practices", NENE, "--scenario", DEFAULT, "--out", tmp_path / "n",
+                        "--year", "9")
+    assert code == 2 and "--year must be between 0 and 4" in err
+
+
+def test_montecarlo_distributions_are_checked_before_the_practice_list_is_loaded(tmp_path, capsys,
+                                                                                  no_practice_loading):
+    code, _, err = main(capsys, "montecarlo", "--practices", NENE, "--scenario", DEFAULT, "--out", tmp_path / "mc",
+                        "--dist", "admissions.no_such_input=uni:1,2")
+    assert code == 2 and "no Monte Carlo input called 'admissions.no_such_input'" in err
+
+
+def test_sensitivity_assumptions_are_checked_before_the_practice_list_is_loaded(tmp_path, capsys,
+                                                                                no_practice_loading):
+    code, _, err = main(capsys, "sensitivity", "--practices", NENE, "--scenario", DEFAULT, "--out", tmp_path / "t",
+                        "--assumption", "pot.no_such_rate")
+    assert code == 2 and "'pot.no_such_rate' is not a scenario field" in err
 
 
 def test_output_folder_is_as_readable_as_any_new_folder(tmp_path, capsys):
@@ -236,7 +368,7 @@ def test_internal_error_exits_3_without_a_traceback(tmp_path, capsys, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("the engine fell over")
 
-    monkeypatch.setattr(cli_run, "run", broken)
+    monkeypatch.setattr(cli_common, "run", broken)
     out = tmp_path / "out"
     code, stdout, err = main(capsys, "run", "--practices", NENE, "--scenario", DEFAULT, "--out", out)
     assert code == 3
@@ -249,7 +381,7 @@ def test_debug_shows_the_traceback(tmp_path, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the engine fell over")
 
-    monkeypatch.setattr(cli_run, "run", broken)
+    monkeypatch.setattr(cli_common, "run", broken)
     code, _, err = main(capsys, "run", "--debug", "--practices", NENE, "--scenario", DEFAULT,
                         "--out", tmp_path / "out")
     assert code == 3 and "Traceback" in err and "internal error: RuntimeError" in err
@@ -289,7 +421,7 @@ def test_failure_while_writing_a_comparison_leaves_nothing(tmp_path, capsys, mon
     def broken(*args, **kwargs):
         raise MemoryError("workbook too big")
 
-    monkeypatch.setattr(cli_run, "workbook_bytes", broken)
+    monkeypatch.setattr(cli_compare, "workbook_bytes", broken)
     out = tmp_path / "cmp"
     code, _, err = main(capsys, "compare", "--practices", NENE, "--scenario", DEFAULT, "--scenario", SEPARATE,
                         "--out", out)
@@ -421,3 +553,65 @@ def test_live_workbook_checks_match_neutralised_text(injected_compare):
                     for m in re.findall(r'"=((?:[^"]|"")*)"', str(c.value))}
         assert criteria, "no SUMIFS criteria found"
         assert criteria <= written, (path.name, sorted(criteria - written))
+
+
+# ---- practice-list warnings: known quirks in one line, the rest capped (validate lists them all) --------
+
+ENGLAND = REPO / "data" / "england_2014_15.csv"
+
+
+def _ledger(folder: Path, old: int, empty: int) -> Path:
+    """A usable list with `old` practices whose patients are 60 % aged 75+ and `empty` with list size 0."""
+    rows = ["commissioner,practice_code,practice_name,locality,list_size,over75,weighted_list",
+            *(f"04G,O{i:03d},Old {i},North,100,60,100" for i in range(old)),
+            *(f"04G,Z{i:03d},Empty {i},North,0,0,0" for i in range(empty)),
+            "04G,N001,Normal,North,5000,400,5000"]
+    path = folder / f"ledger_{old}_{empty}.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _warnings_printed(capsys, path: Path) -> list[str]:
+    cli_common.load_inputs(str(path))
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err.splitlines()
+
+
+def test_england_over75_quirks_are_one_warning_line(capsys):
+    lines = _warnings_printed(capsys, ENGLAND)
+    assert lines == [f"warning: 7 practices in england_2014_15.csv have over 40 % of patients aged 75+ (check the "
+                     f"figures); `python -m model validate --practices {ENGLAND}` lists them"]
+
+
+def test_validate_still_lists_every_over75_quirk(capsys):
+    code, out, err = main(capsys, "validate", "--practices", ENGLAND)
+    assert code == 0 and err == ""
+    assert out.count("are aged 75+, above 40 %") == 7
+
+
+def test_a_few_over75_quirks_are_listed_one_by_one(tmp_path, capsys):
+    lines = _warnings_printed(capsys, _ledger(tmp_path, old=3, empty=0))
+    assert len(lines) == 3
+    assert all(line.startswith("warning: ledger_3_0.csv, row ") and "are aged 75+, above 40 %" in line
+               for line in lines)
+
+
+def test_four_over75_quirks_are_summarised_and_other_warnings_capped_at_ten(tmp_path, capsys):
+    path = _ledger(tmp_path, old=4, empty=12)
+    lines = _warnings_printed(capsys, path)
+    assert lines[0].startswith("warning: 4 practices in ledger_4_12.csv have over 40 % of patients aged 75+")
+    listed = lines[1:-1]
+    assert len(listed) == 10 and all("the list size is 0" in line for line in listed)
+    assert lines[-1] == f"warning: and 2 more warnings (run `python -m model validate --practices {path}` to list them)"
+
+
+def test_over75_quirks_beyond_the_listed_ones_are_still_one_line(tmp_path, capsys):
+    lines = _warnings_printed(capsys, _ledger(tmp_path, old=25, empty=0))
+    assert len(lines) == 1
+    assert lines[0].startswith("warning: more than 20 practices in ledger_25_0.csv have over 40 % of patients aged")
+
+
+def test_ten_other_warnings_are_all_listed(tmp_path, capsys):
+    lines = _warnings_printed(capsys, _ledger(tmp_path, old=0, empty=10))
+    assert len(lines) == 10 and all("the list size is 0" in line for line in lines)

@@ -13,7 +13,7 @@ from cli import main as cli
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = Path(__file__).parent / "files"
-PAYMENTS_14_15 = REPO.parent / "shared" / "data" / "nhs-payments" / "14-15.csv"
+PAYMENTS_14_15 = REPO / "data" / "sources" / "nhs-payments" / "14-15.csv"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -50,6 +50,7 @@ def test_bad_file_exits_2_with_one_line_per_error_on_stderr():
 
 
 def test_payments_file_exits_2_with_the_over75_message():
+    assert PAYMENTS_14_15.is_file(), f"missing {PAYMENTS_14_15}"
     proc = run("validate", "--practices", str(PAYMENTS_14_15))
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()

@@ -1,4 +1,4 @@
-"""Same inputs, same outputs (DESIGN §6): byte-identical CSV files across two command-line runs (in two
+"""Same inputs, same outputs (docs/design.md §6): byte-identical CSV files across two command-line runs (in two
 processes with different hash seeds), and exactly equal tables across two runs of the engine in one
 process, for every shipped scenario."""
 

@@ -251,11 +251,11 @@ def test_charts_mark_zero(nene):
 
 
 def test_cli_writes_the_three_tables(tmp_path, capsys, monkeypatch):
-    from cli import analysis as cli_analysis
     from cli import main as cli
+    from cli import montecarlo as cli_montecarlo
 
     monkeypatch.setitem(cli.COMMANDS, "montecarlo", cli.Command(
-        "mc", cli_analysis.configure_montecarlo, cli_analysis.handle_montecarlo))
+        "mc", cli_montecarlo.configure, cli_montecarlo.handle))
     out = tmp_path / "mc"
     argv = ["montecarlo", "--practices", str(NENE_CSV),
             "--scenario", str(ROOT / "scenarios" / "conditional_review.yaml"), "--draws", "200", "--seed", "4",

@@ -220,7 +220,7 @@ def test_tornado_chart_has_low_and_high_bars(guidance_tornado):
     assert [t.name for t in fig.data] == ["Assumption low", "Assumption high"]
     assert fig.data[0].marker.color == LOW_COLOUR and fig.data[1].marker.color == HIGH_COLOUR
     # largest swing drawn on top (plotly's last category)
-    assert fig.data[0].y[-1] == "Pot: £ per registered patient"
+    assert fig.data[0].y[-1] == "Pot: £ per registered patient a year"
     assert fig.layout.xaxis.tickprefix == "£"
     assert len(tornado_chart(guidance_tornado, hide_zero=True).data[0].y) == int((guidance_tornado["swing"] > 0).sum())
 
@@ -228,11 +228,11 @@ def test_tornado_chart_has_low_and_high_bars(guidance_tornado):
 @pytest.fixture
 def _cli(monkeypatch):
     """cli.main.main with the sensitivity command registered for this test only."""
-    from cli import analysis as cli_analysis
     from cli import main as cli
+    from cli import sensitivity as cli_sensitivity
 
     monkeypatch.setitem(cli.COMMANDS, "sensitivity", cli.Command(
-        "tornado", cli_analysis.configure_sensitivity, cli_analysis.handle_sensitivity))
+        "tornado", cli_sensitivity.configure, cli_sensitivity.handle))
     return cli.main
 
 

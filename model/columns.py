@@ -157,3 +157,25 @@ def kind(key: str) -> Kind:
 def headings(keys: list[str] | tuple[str, ...]) -> dict[str, tuple[str, Kind]]:
     """``{key: (heading, kind)}`` for the given keys, in that order (for picking table columns)."""
     return {k: (heading(k), kind(k)) for k in keys}
+
+
+# The columns of each results table, in order (tests/schemas.py checks every run against these).
+PRACTICES_TABLE = (
+    "commissioner", "practice_code", "practice_name", "locality", "paid_to", "year", "year_index",
+    "participating", "list_size", "over75", "allocation", "new_money_share", "recycled_share", "les_lost",
+    "les_gained", "protection", "net_change", "net_change_per_head", "allocation_per_head",
+    "allocation_per_over75", "admissions_to_break_even", "unfunded_commitment")
+LOCALITIES_TABLE = (
+    "commissioner", "locality", "year", "practices", "winners", "losers", "list_size", "over75", "allocation",
+    "protection", "les_lost", "les_gained", "net_change", "new_money_share", "recycled_share",
+    "unfunded_commitment", "allocation_per_head", "allocation_per_over75", "net_change_per_head")
+SUMMARY_TABLE = (
+    "commissioner", "year", "year_index", "practices", "participating", "list_size", "over75", "base_pot", "pot",
+    "new_money", "recycled", "les_savings", "les_gained", "allocation", "topslice", "protection",
+    "protection_from_commissioner", "retained", "net_cost", "admissions_avoided", "admissions_saving",
+    "net_cost_after_admissions", "unfunded_commitment", "winners", "losers", "break_even_reduction_pct",
+    "pot_per_head", "pot_per_over75", "identity_expected")
+CHECKS_TABLE = ("check", "description", "rows_checked", "largest_difference", "status")
+TABLES = {"practices": PRACTICES_TABLE, "localities": LOCALITIES_TABLE, "summary": SUMMARY_TABLE,
+          "checks": CHECKS_TABLE}
+"""Each results table's columns, by the name of the table on :class:`~model.results.Results`."""

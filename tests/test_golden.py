@@ -55,3 +55,13 @@ def test_run_outputs_are_byte_identical_to_the_record(data, scenario):
     assert set(got) == set(expected)
     changed = sorted(k for k in got if got[k] != expected[k])
     assert not changed, f"outputs changed: {changed} (if intended, run python tests/golden/record.py)"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_results_table_fits_the_register(scenario):
+    """The tables of every shipped scenario on England have the register's columns, in order, and
+    values of the register's kinds (tests/schemas.py)."""
+    from model.scenario import load_scenario_file
+    from schemas import validate
+
+    validate(run(_prepared("england"), load_scenario_file(str(ROOT / "scenarios" / f"{scenario}.yaml"))))

@@ -12,7 +12,10 @@ checklist with :meth:`ValidationReport.to_text`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Level = Literal["error", "warning"]
 
@@ -135,3 +138,44 @@ def _s(n: int) -> str:
 def _line(p: Problem) -> str:
     where = p.location()
     return f"{where}: {p.message}" if where else p.message
+
+
+@dataclass
+class LoadResult:
+    """What loading or checking a practice list returns (model.practices)."""
+
+    practices: pd.DataFrame | None  # None when there are errors
+    report: ValidationReport
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+
+def failed(name: str, errors: list[Problem], warnings: list[Problem] | None = None, **kw: Any) -> LoadResult:
+    report = ValidationReport(
+        file=name, errors=errors, warnings=warnings or [], n_rows=kw.pop("n_rows", 0),
+        n_commissioners=kw.pop("n_commissioners", 0), **kw,
+    )
+    return LoadResult(None, report)
+
+
+def unexpected(name: str, exc: BaseException) -> Problem:
+    detail = " ".join(str(exc).split())[:200]
+    return error(
+        name,
+        f"the file could not be read because of an unexpected problem ({type(exc).__name__}"
+        + (f": {detail}" if detail else "")
+        + "). Check it opens in Excel; if it does, please report this.",
+    )
+
+
+def error(name: str, message: str, row: int | None = None, column: str | None = None) -> Problem:
+    return Problem("error", name, row, column, message)
+
+
+def warning(name: str, message: str, row: int | None = None, column: str | None = None) -> Problem:
+    return Problem("warning", name, row, column, message)
+
+

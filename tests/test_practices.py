@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from model import practice_files
 from model import practices as practices_module
 from model.practices import (
     CANONICAL_COLUMNS,
@@ -436,7 +437,7 @@ def test_error_file_too_large_bytes_and_path(tmp_path):
     p = only_error(load_practices(path, max_bytes=10))
     assert str(p).startswith("big.csv: the file is too large")
     assert MAX_UPLOAD_BYTES == 20 * 1024 * 1024
-    assert "20 MB" in practices_module._too_large("x", 30 * 1024 * 1024, MAX_UPLOAD_BYTES).message
+    assert "20 MB" in practice_files._too_large("x", 30 * 1024 * 1024, MAX_UPLOAD_BYTES).message
 
 
 def test_error_file_not_found(tmp_path):
@@ -489,7 +490,7 @@ def test_unexpected_exception_becomes_a_problem_naming_the_file(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(practices_module, "_check", boom)
+    monkeypatch.setattr(practices_module, "check", boom)
     p = only_error(load_practices(csv_bytes(MINIMAL), "odd.csv"))
     assert str(p).startswith("odd.csv: ") and "RuntimeError" in p.message and "kaboom" in p.message
     p = only_error(validate_frame(pd.DataFrame({"practice_code": ["A"]}), "table"))

@@ -1,0 +1,340 @@
+"""Reading a practice-list file into a sheet of text: CSV (any common encoding) or Excel (.xlsx).
+
+Nothing is checked here beyond what reading needs (size, file type, the header row); the cells
+stay text so that :mod:`model.practice_checks` can name each problem by row and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import io
+import math
+import os
+import warnings as _warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.practice_columns import _HEADER_SEARCH_ROWS, MAX_PROBLEMS_PER_COLUMN, REQUIRED_COLUMNS, _canonical_name
+from model.validation import Problem, error, warning
+
+
+@dataclass
+class _Table:
+    """A sheet as text: header cells as written, body cells (unstripped text), user row numbers."""
+
+    name: str
+    header: list[str]
+    body: pd.DataFrame  # columns 0..n-1, text cells ('' = blank)
+    rows: np.ndarray  # user row number of each body row
+    header_row: int  # user row number of the header
+    file_type: str
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _default_name(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name or str(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return "<upload>"
+    name = getattr(source, "name", None)
+    return Path(name).name if isinstance(name, str) and name else "<upload>"
+
+
+def _size_text(n: int) -> str:
+    mb = n / (1024 * 1024)
+    text = f"{mb:.1f}".rstrip("0").rstrip(".") if mb >= 0.1 else f"{mb:.3f}"
+    return f"{text} MB"
+
+
+def _too_large(name: str, size: int | None, max_bytes: int) -> Problem:
+    size_text = f"{_size_text(size)} ({size:,} bytes)" if size is not None else "more than that"
+    return error(
+        name,
+        f"the file is too large: it is {size_text} and the limit is {_size_text(max_bytes)} "
+        f"({max_bytes:,} bytes). Remove columns the model does not use, or split it by commissioner.",
+    )
+
+
+def _read_source(source: Any, name: str, max_bytes: int) -> bytes | Problem:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return _too_large(name, len(data), max_bytes) if len(data) > max_bytes else data
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            return error(name, f"the file was not found (looked for {str(path)!r})")
+        if path.is_dir():
+            return error(name, "this is a folder, not a practice-list file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _too_large(name, size, max_bytes)
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            return error(name, f"the file could not be opened ({exc.strerror or exc})")
+    if hasattr(source, "read"):
+        data = source.read(max_bytes + 1)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if len(data) > max_bytes:
+            size = getattr(source, "size", None)
+            return _too_large(name, size if isinstance(size, int) else None, max_bytes)
+        return bytes(data)
+    raise TypeError(f"load_practices() needs a path, bytes or a binary file, not {type(source).__name__}")
+
+
+_MAGIC: list[tuple[bytes, str]] = [
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"{\\rtf", "a Rich Text (RTF) document"),
+]
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SAVE_AS = "Open it in Excel and save it as an Excel workbook (.xlsx) or as CSV."
+
+
+def _parse_bytes(data: bytes, name: str) -> _Table | list[Problem]:
+    ext = Path(name).suffix.lower()
+    if not data.strip():
+        return [error(name, "the file is empty")]
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return _parse_zip(data, name, ext)
+    if data.startswith(_OLE2):
+        return [error(name, "this is an old-format Excel file (.xls, Excel 97-2003) or a password-protected "
+                           f"workbook, which cannot be read. {_SAVE_AS} (without a password)")]
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return [error(name, f"this is not a CSV or Excel file: it looks like {what}. {_SAVE_AS}")]
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = data[:8192]
+        controls = sum(head.count(bytes([b])) for b in (*range(9), 11, 12, *range(14, 32)))
+        if b"\x00" in head or controls > len(head) * 0.01:
+            return [error(name, f"this is not a CSV or Excel file: its content is binary, not text. {_SAVE_AS}")]
+    table = _parse_text(data, name)
+    if isinstance(table, _Table) and ext in (".xlsx", ".xlsm", ".xls"):
+        table.warnings.insert(0, warning(name, f"the file is named {ext} but holds plain text: it was read as CSV"))
+    return table
+
+
+def _parse_zip(data: bytes, name: str, ext: str) -> _Table | list[Problem]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as exc:
+        return [error(name, f"the workbook could not be read: the file is damaged or incomplete ({exc}). "
+                           "Try opening it in Excel and saving it again.")]
+    if b"opendocument.spreadsheet" in mimetype:
+        return [error(name, f"this is an OpenDocument spreadsheet (.ods), which cannot be read. {_SAVE_AS}")]
+    if "xl/workbook.xml" not in names and not any(n.startswith("xl/") for n in names):
+        what = "a Word document" if any(n.startswith("word/") for n in names) else "a zip archive"
+        return [error(name, f"this is not a CSV or Excel file: it is {what}. {_SAVE_AS}")]
+    table = _parse_xlsx(data, name)
+    if isinstance(table, _Table) and ext in (".csv", ".txt", ".tsv"):
+        table.warnings.insert(0, warning(name, f"the file is named {ext} but is an Excel workbook: "
+                                             "it was read as a workbook"))
+    return table
+
+
+def _cell_text(value: Any) -> str:
+    """One cell as text: numbers exactly (12345.0 -> '12345'), blanks as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return ""
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(v)
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat() if value.time() == _dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value)
+
+
+def _series_text(s: pd.Series) -> pd.Series:
+    """A column of any dtype as text cells."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return s.fillna("").astype("str")
+    if pd.api.types.is_integer_dtype(s.dtype) and not s.isna().any():
+        return s.astype("int64").astype("str")
+    return s.astype(object).map(_cell_text).astype("str")
+
+
+def _parse_xlsx(data: bytes, name: str) -> _Table | list[Problem]:
+    import openpyxl  # local: keeps `import model` light
+
+    try:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheets = wb.worksheets
+                if not sheets:
+                    return [error(name, "the workbook has no sheets")]
+                ws = sheets[0]
+                sheet_title = ws.title
+                other = [s.title for s in sheets[1:]]
+                ws.reset_dimensions()  # a workbook's stated used range can be wrong: read what is there
+                rows = [_trim(r) for r in ws.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad workbook
+        detail = " ".join(str(exc).split())[:160]
+        return [error(name, "the workbook could not be read: it may be damaged, password-protected or not "
+                           f"really an Excel file ({type(exc).__name__}: {detail}). {_SAVE_AS}")]
+    while rows and not rows[-1]:
+        rows.pop()
+    width = max((len(r) for r in rows), default=0)
+    raw = pd.DataFrame([(*r, *([None] * (width - len(r)))) for r in rows], dtype=object) if width else pd.DataFrame()
+    if raw.empty or raw.isna().all(axis=None):
+        hint = f" The other sheets ({', '.join(repr(t) for t in other)}) were not read: the practice list " \
+               "must be on the first sheet." if other else ""
+        return [error(name, f"the first sheet ('{sheet_title}') of the workbook is empty.{hint}")]
+    raw = raw.apply(lambda col: col.map(_cell_text)).astype("str")
+    raw.columns = range(raw.shape[1])
+    file_type = f"an Excel workbook, sheet '{sheet_title}'"
+    return _split_header(raw, np.arange(1, len(raw) + 1, dtype=np.int64), name, file_type)
+
+
+def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A sheet row without its trailing empty cells (formatted-but-empty cells can run to column XFD)."""
+    end = len(row)
+    while end and (row[end - 1] is None or (isinstance(row[end - 1], str) and not row[end - 1].strip())):
+        end -= 1
+    return row[:end]
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # errors="replace": a UTF-16 file cut short (odd byte count) or with a broken surrogate pair is read
+        # like a truncated UTF-8 file, not reported as an unexpected problem
+        return data.decode("utf-16", errors="replace"), "UTF-16"
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+        except UnicodeDecodeError:
+            return data[3:].decode("cp1252", errors="replace"), "Windows-1252"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+def _parse_text(data: bytes, name: str) -> _Table | list[Problem]:
+    text, encoding = _decode(data)
+    start = text.lstrip()[:200].lower()
+    if start.startswith(("<!doctype html", "<html", "<table", "<head", "<body")):
+        return [error(name, f"this is a web page (HTML), not a CSV or Excel file. {_SAVE_AS}")]
+    if start.startswith("<?xml"):
+        return [error(name, "this is an XML file (perhaps an Excel 2003 XML spreadsheet), not CSV or .xlsx. "
+                           + _SAVE_AS)]
+    first_line = next((ln for ln in io.StringIO(text) if ln.strip()), "")
+    sep = ","
+    if first_line.count(",") == 0:
+        if first_line.count("\t") > 0:
+            sep = "\t"
+        elif first_line.count(";") > 0:
+            sep = ";"
+    sep_name = {",": "comma", "\t": "tab", ";": "semicolon"}[sep]
+    file_type = f"CSV ({encoding}, {sep_name}-separated)"
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False,
+            sep=sep, engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return [error(name, "the file is empty")]
+    except (pd.errors.ParserError, ValueError):
+        return _parse_text_slowly(text, sep, name, file_type)
+    raw = raw.fillna("").astype("str")
+    raw.columns = range(raw.shape[1])
+    return _split_header(raw, np.arange(1, len(raw) + 1, dtype=np.int64), name, file_type)
+
+
+def _parse_text_slowly(text: str, sep: str, name: str, file_type: str) -> _Table | list[Problem]:
+    """Fallback when rows have more cells than the first row (title rows, unquoted commas)."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error as exc:
+        return [error(name, f"the file could not be read as CSV ({exc}). {_SAVE_AS}")]
+    if not records:
+        return [error(name, "the file is empty")]
+    width = max(len(r) for r in records)
+    raw = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype="str")
+    raw.columns = range(width)
+    table = _split_header(raw, np.arange(1, len(raw) + 1, dtype=np.int64), name, file_type)
+    if isinstance(table, list):
+        return table
+    n_header = len(table.header)
+    while n_header and table.header[n_header - 1] == "":
+        n_header -= 1
+    lengths = np.array([len(r) for r in records], dtype=np.int64)[table.rows - 1]
+    nonblank_extra = np.zeros(len(table.body), dtype=bool)
+    for col in range(n_header, width):
+        nonblank_extra |= table.body[col].str.strip().ne("").to_numpy()
+    bad = np.flatnonzero(nonblank_extra)
+    if not len(bad):
+        return table
+    problems = [
+        error(name, f"this row has {lengths[p]} cells but the header has {n_header}: a name or a number with a "
+                   'comma in it needs quotes (e.g. "12,345"), or a cell was typed past the last column',
+             row=int(table.rows[p]))
+        for p in bad[:MAX_PROBLEMS_PER_COLUMN]
+    ]
+    if len(bad) > MAX_PROBLEMS_PER_COLUMN:
+        problems.append(error(name, f"… and {len(bad) - MAX_PROBLEMS_PER_COLUMN:,} more rows with more cells "
+                                   "than the header (not listed)"))
+    return problems
+
+
+def _split_header(raw: pd.DataFrame, rows: np.ndarray, name: str, file_type: str) -> _Table | list[Problem]:
+    """Find the header row: the first row naming two required columns within the first few rows
+    (title rows above it are skipped); otherwise the first non-blank row."""
+    nonblank = raw.apply(lambda c: c.str.strip().ne("")).any(axis=1).to_numpy()
+    filled = np.flatnonzero(nonblank)
+    if not len(filled):
+        return [error(name, "the file is empty")]
+    header_pos = int(filled[0])
+    for pos in filled[:_HEADER_SEARCH_ROWS]:
+        found = {_canonical_name(c.strip()) for c in raw.iloc[pos].tolist() if c.strip()}
+        if len(found & set(REQUIRED_COLUMNS)) >= 2:  # a title row or a data cell will not name two
+            header_pos = int(pos)
+            break
+    header = [c.replace("\ufeff", "").strip() for c in raw.iloc[header_pos].tolist()]
+    body_mask = nonblank.copy()
+    body_mask[: header_pos + 1] = False
+    body = raw.loc[body_mask].reset_index(drop=True)
+    warns: list[Problem] = []
+    if header_pos > 0 and nonblank[:header_pos].any():
+        warns.append(warning(name, f"rows 1 to {rows[header_pos] - 1} above the header (row {rows[header_pos]}) "
+                                 "were skipped"))
+    return _Table(name, header, body, rows[body_mask], int(rows[header_pos]), file_type, warns)
+
+

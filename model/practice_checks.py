@@ -8,7 +8,8 @@ warnings a finance lead should look at (list size 0, over 40 % aged 75+, LES all
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -103,39 +104,108 @@ def _parse_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def check(table: _Table, empty_ok_message: str = "the file has a header row but no practice rows") -> LoadResult:
+    name = table.name
+
+    # ---- 1. which column is which (rows blank in every column the model reads are skipped) ----
+    cols, errors, warnings = _which_column_is_which(table)
+    body = _skip_blank_rows(table, cols)
+    n = len(body)
+
+    # ---- 2. required columns ------------------------------------------------------------------
+    missing = _missing_columns(cols)
+    if "over75" in missing and "list_size" in cols.mapping and "practice_code" in cols.mapping and n:
+        # The payments publication: one clear message, not a list of generic ones.
+        return failed(name, [_no_over75(name, cols.keys)], n_rows=n, file_type=table.file_type,
+                      columns=_ordered(cols.headers))
+    errors += _missing_column_errors(name, missing, cols.keys)
+    if n == 0:
+        errors.insert(0, error(name, empty_ok_message))
+    if errors:
+        warnings += _unrecognised_warnings(name, cols.unrecognised)
+        return failed(name, errors, warnings, n_rows=n, file_type=table.file_type, columns=_ordered(cols.headers))
+
+    # ---- 3. cell by cell ----------------------------------------------------------------------
+    f = _Findings(name, table.rows, {h: pos for pos, h in reversed(list(enumerate(table.header)))})
+    text = _text_columns(body, cols, f)
+    counts = _patient_counts(body, cols, f, table.header)
+    weighted = _weighted_list(body, cols, f)
+    participating = _participating(body, cols, f)
+    les, les_zero_warnings = _les_columns(name, body, cols, f)
+    _duplicate_codes(f, text, cols, table.rows)
+    _soft_warnings(f, counts, cols)
+
+    # ---- 4. the report, and the canonical frame when there is no error -------------------------
+    errors = f.problems("error")
+    warnings += f.problems("warning") + les_zero_warnings + _unrecognised_warnings(name, cols.unrecognised)
+    if weighted is None:
+        warnings.append(warning(name, "there is no weighted_list column (Carr-Hill weighted list): a scenario "
+                                    "that shares money by weighted list cannot use this file"))
+    common: dict[str, Any] = {
+        "n_rows": n, "n_commissioners": int(text.comm[~text.comm.eq("")].nunique()),
+        "file_type": table.file_type, "columns": _ordered(cols.headers), "les_columns": cols.les_names,
+    }
+    if errors:
+        return failed(name, errors, warnings, **common)
+    frame = _practice_frame(text, counts, weighted, participating, les, n)
+    return LoadResult(frame, _report(name, warnings, common, frame))
+
+
+@dataclass
+class _Columns:
+    """Which column of the sheet is which."""
+
+    mapping: dict[str, int] = field(default_factory=dict)  # canonical name -> position in the sheet
+    headers: dict[str, str] = field(default_factory=dict)  # canonical name -> header as written
+    keys: dict[str, int] = field(default_factory=dict)  # matching key (_key) of every header -> position
+    unrecognised: list[str] = field(default_factory=list)  # headers (or "(column X, no header)") ignored
+    over75_parts: list[int] | None = None  # [men 75+, women 75+] positions when over75 is their sum
+
+    @property
+    def les_names(self) -> list[str]:
+        """The les_* columns, in file order."""
+        return [c for c in sorted(self.mapping, key=self.mapping.__getitem__) if c.startswith("les_")]
+
+    def text(self, body: pd.DataFrame, canon: str) -> pd.Series:
+        return body[self.mapping[canon]].str.strip()
+
+
+def _which_column_is_which(table: _Table) -> tuple[_Columns, list[Problem], list[Problem]]:
+    """The columns found, errors for two columns giving the same thing, and the sheet's warnings."""
     name, header, body = table.name, table.header, table.body
+    cols = _Columns()
     errors: list[Problem] = []
     warnings = list(table.warnings)
-
-    # ---- 1. which column is which -----------------------------------------------------------
-    mapping: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    unrecognised: list[str] = []
     for pos, h in enumerate(header):
         if not h:
             if pos in body.columns and body[pos].str.strip().ne("").any():
-                unrecognised.append(f"(column {_column_letter(pos)}, no header)")
+                cols.unrecognised.append(f"(column {_column_letter(pos)}, no header)")
             continue
         canon = _canonical_name(h)
         if canon is None:
-            unrecognised.append(h)
-        elif canon in mapping:
-            errors.append(error(name, f"columns '{headers[canon]}' and '{h}' both give {canon}: keep one and "
-                                     "delete or rename the other", row=table.header_row, column=h))
+            cols.unrecognised.append(h)
+        elif canon in cols.mapping:
+            errors.append(error(name, f"columns '{cols.headers[canon]}' and '{h}' both give {canon}: keep one "
+                                      "and delete or rename the other", row=table.header_row, column=h))
         else:
-            mapping[canon] = pos
-            headers[canon] = h
-    keys = {_key(h): pos for pos, h in enumerate(header) if h}
-    over75_parts: list[int] | None = None
-    if "over75" not in mapping and "male75+" in keys and "female75+" in keys:
-        over75_parts = [keys["male75+"], keys["female75+"]]
-        unrecognised = [h for h in unrecognised if _key(h) not in ("male75+", "female75+")]
-        headers["over75"] = f"{header[over75_parts[0]]} + {header[over75_parts[1]]}"
+            cols.mapping[canon] = pos
+            cols.headers[canon] = h
+    cols.keys = {_key(h): pos for pos, h in enumerate(header) if h}
+    if "over75" not in cols.mapping and "male75+" in cols.keys and "female75+" in cols.keys:
+        parts = cols.over75_parts = [cols.keys["male75+"], cols.keys["female75+"]]
+        cols.unrecognised = [h for h in cols.unrecognised if _key(h) not in ("male75+", "female75+")]
+        cols.headers["over75"] = f"{header[parts[0]]} + {header[parts[1]]}"
         warnings.append(warning(name, f"no over75 column: patients aged 75+ were worked out as "
-                                    f"'{header[over75_parts[0]]}' + '{header[over75_parts[1]]}'"))
+                                      f"'{header[parts[0]]}' + '{header[parts[1]]}'"))
+    return cols, errors, warnings
 
-    # rows that are blank in every column the model reads are skipped (e.g. notes in other columns)
-    used = [mapping[c] for c in mapping] + (over75_parts or [])
+
+def _skip_blank_rows(table: _Table, cols: _Columns) -> pd.DataFrame:
+    """The body without rows blank in every column the model reads (e.g. notes in other columns).
+
+    ``table.rows`` is cut to match, so problems keep naming the rows the user sees.
+    """
+    body = table.body
+    used = [cols.mapping[c] for c in cols.mapping] + (cols.over75_parts or [])
     if used:
         keep = np.zeros(len(body), dtype=bool)
         for pos in used:
@@ -143,146 +213,188 @@ def check(table: _Table, empty_ok_message: str = "the file has a header row but 
         if not keep.all():
             body = body.loc[keep].reset_index(drop=True)
             table.rows = table.rows[keep]
-    rows = table.rows
-    n = len(body)
+    return body
 
-    # ---- 2. required columns ------------------------------------------------------------------
-    missing = [c for c in REQUIRED_COLUMNS if c not in mapping and not (c == "over75" and over75_parts)]
-    if "over75" in missing and "list_size" in mapping and "practice_code" in mapping and n:
-        # The payments publication: one clear message, not a list of generic ones.
-        return failed(name, [_no_over75(name, keys)], n_rows=n, file_type=table.file_type,
-                       columns=_ordered(headers))
+
+def _missing_columns(cols: _Columns) -> list[str]:
+    return [c for c in REQUIRED_COLUMNS if c not in cols.mapping and not (c == "over75" and cols.over75_parts)]
+
+
+def _missing_column_errors(name: str, missing: list[str], keys: dict[str, int]) -> list[Problem]:
+    errors = []
     for c in missing:
         examples = ", ".join(f"'{a}'" for a in _ALIASES[c][:3])
         msg = f"there is no {c} column ({_DESCRIPTIONS[c]}); name a column {examples}"
         if c == "over75":
             msg = _no_over75(name, keys).message
         errors.append(error(name, msg, column=c))
-    if n == 0:
-        errors.insert(0, error(name, empty_ok_message))
-    if errors:
-        if unrecognised:
-            warnings.append(_unrecognised_warning(name, unrecognised))
-        return failed(name, errors, warnings, n_rows=n, file_type=table.file_type, columns=_ordered(headers))
+    return errors
 
-    # ---- 3. cell by cell -------------------------------------------------------------------------
-    f = _Findings(name, rows, {h: pos for pos, h in reversed(list(enumerate(header)))})
 
-    def text(canon: str) -> pd.Series:
-        return body[mapping[canon]].str.strip()
+class _Text(NamedTuple):
+    """The text columns, stripped, with defaults filled in."""
 
-    code_col = headers["practice_code"]
-    code = text("practice_code").str.upper()
+    code: pd.Series  # upper-cased
+    code_blank: np.ndarray
+    comm: pd.Series
+    pname: pd.Series
+    loc: pd.Series
+    extras: dict[str, pd.Series]  # EXTRA_TEXT_COLUMNS present in the file
+
+
+def _text_columns(body: pd.DataFrame, cols: _Columns, f: _Findings) -> _Text:
+    """Practice code, commissioner, practice name, locality and the extra text columns."""
+    code = cols.text(body, "practice_code").str.upper()
     code_blank = code.eq("").to_numpy()
-    f.add("error", code_col, code_blank,
+    f.add("error", cols.headers["practice_code"], code_blank,
           lambda p: "the practice code is blank (if this is a totals or notes row, delete it)")
 
-    if "commissioner" in mapping:
-        comm = text("commissioner")
-        comm_blank = comm.eq("").to_numpy()
-        if comm_blank.all():
-            comm = pd.Series(DEFAULT_COMMISSIONER, index=body.index, dtype="str")
-        else:
-            f.add("error", headers["commissioner"], comm_blank,
+    comm = pd.Series(DEFAULT_COMMISSIONER, index=body.index, dtype="str")
+    if "commissioner" in cols.mapping:
+        given = cols.text(body, "commissioner")
+        comm_blank = given.eq("").to_numpy()
+        if not comm_blank.all():
+            comm = given
+            f.add("error", cols.headers["commissioner"], comm_blank,
                   lambda p: "the commissioner is blank (other rows have one): fill it in")
-    else:
-        comm = pd.Series(DEFAULT_COMMISSIONER, index=body.index, dtype="str")
 
-    if "practice_name" in mapping:
-        pname = text("practice_name")
+    if "practice_name" in cols.mapping:
+        pname = cols.text(body, "practice_name")
         pname = pname.where(pname.ne(""), code)
     else:
         pname = code.copy()
 
-    if "locality" in mapping:
-        loc = text("locality")
+    if "locality" in cols.mapping:
+        loc = cols.text(body, "locality")
         loc_blank = loc.eq("").to_numpy()
         if loc_blank.any() and not loc_blank.all():
-            f.add("warning", headers["locality"], loc_blank,
+            f.add("warning", cols.headers["locality"], loc_blank,
                   lambda p: f"no locality given: the practice was put in '{DEFAULT_LOCALITY}'")
         loc = loc.where(~loc_blank, DEFAULT_LOCALITY)
     else:
         loc = pd.Series(DEFAULT_LOCALITY, index=body.index, dtype="str")
 
-    def counts(pos: int, col: str, what: str) -> tuple[np.ndarray, np.ndarray]:
-        raw = body[pos]
-        values, blank, bad = _parse_numbers(raw)
-        f.add("error", col, blank, lambda p: f"the {what} is blank: a whole number of patients is needed")
-        f.add("error", col, bad, lambda p: f"{_shown(raw.iat[p])} is not a number")
-        neg = values < 0
-        f.add("error", col, neg, lambda p: f"{_shown(raw.iat[p])} is negative: a number of patients cannot be "
-                                           "below 0")
-        frac = (values >= 0) & (values != np.floor(values))
-        f.add("error", col, frac, lambda p: f"{_shown(raw.iat[p])} is not a whole number of patients")
-        huge = values > _MAX_PATIENTS
-        f.add("error", col, huge, lambda p: f"{_shown(raw.iat[p])} is too large to be a number of patients")
-        valid = np.isfinite(values) & ~neg & ~frac & ~huge
-        return values, valid
+    extras = {c: cols.text(body, c) for c in EXTRA_TEXT_COLUMNS if c in cols.mapping}
+    return _Text(code, code_blank, comm, pname, loc, extras)
 
-    list_col = headers["list_size"]
-    list_size, list_ok = counts(mapping["list_size"], list_col, "list size")
-    over_col = headers["over75"]
-    if over75_parts is None:
-        over75, over_ok = counts(mapping["over75"], over_col, "number of patients aged 75+")
+
+class _Counts(NamedTuple):
+    """List size and patients aged 75+ (NaN where not a valid count)."""
+
+    list_size: np.ndarray
+    list_ok: np.ndarray
+    over75: np.ndarray
+    over_ok: np.ndarray
+
+    @property
+    def both(self) -> np.ndarray:
+        return self.list_ok & self.over_ok
+
+    @property
+    def more(self) -> np.ndarray:
+        """Rows with more patients aged 75+ than on the list."""
+        return self.both & (self.over75 > self.list_size)
+
+
+def _patient_counts(body: pd.DataFrame, cols: _Columns, f: _Findings, header: list[str]) -> _Counts:
+    """List size and over75 (or men 75+ plus women 75+): whole numbers of patients, over75 <= list size."""
+    list_size, list_ok = _count_column(f, body[cols.mapping["list_size"]], cols.headers["list_size"], "list size")
+    over_col = cols.headers["over75"]
+    if cols.over75_parts is None:
+        over75, over_ok = _count_column(f, body[cols.mapping["over75"]], over_col, "number of patients aged 75+")
     else:
-        male, male_ok = counts(over75_parts[0], header[over75_parts[0]], "number of men aged 75+")
-        female, fem_ok = counts(over75_parts[1], header[over75_parts[1]], "number of women aged 75+")
+        men, women = cols.over75_parts
+        male, male_ok = _count_column(f, body[men], header[men], "number of men aged 75+")
+        female, fem_ok = _count_column(f, body[women], header[women], "number of women aged 75+")
         over75, over_ok = male + female, male_ok & fem_ok
-
-    both = list_ok & over_ok
-    more = both & (over75 > list_size)
-    f.add("error", over_col, more,
+    counts = _Counts(list_size, list_ok, over75, over_ok)
+    f.add("error", over_col, counts.more,
           lambda p: f"patients aged 75+ ({over75[p]:,.0f}) are more than the list size ({list_size[p]:,.0f})")
+    return counts
 
-    weighted = None
-    if "weighted_list" in mapping:
-        wraw = body[mapping["weighted_list"]]
-        wcol = headers["weighted_list"]
-        weighted, wblank, wbad = _parse_numbers(wraw)
-        f.add("error", wcol, wblank, lambda p: "the weighted list is blank: give a number or delete the column")
-        f.add("error", wcol, wbad, lambda p: f"{_shown(wraw.iat[p])} is not a number")
-        f.add("error", wcol, weighted < 0,
-              lambda p: f"{_shown(wraw.iat[p])} is negative: a weighted list cannot be below 0")
-        f.add("error", wcol, weighted > _MAX_PATIENTS,
-              lambda p: f"{_shown(wraw.iat[p])} is too large to be a weighted list")
 
-    participating = np.ones(n, dtype=bool)
-    if "participating" in mapping:
-        praw = body[mapping["participating"]]
-        low = praw.str.strip().str.lower()
-        is_true = low.isin(_TRUE).to_numpy() | low.eq("").to_numpy()
-        is_false = low.isin(_FALSE).to_numpy()
-        f.add("error", headers["participating"], ~is_true & ~is_false,
-              lambda p: f"{_shown(praw.iat[p])} is not yes or no (use yes/no, true/false, y/n or 1/0; "
-                        "blank means yes)")
-        participating = ~is_false
+def _count_column(f: _Findings, raw: pd.Series, col: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """One column of numbers of patients: (values, valid)."""
+    values, blank, bad = _parse_numbers(raw)
+    f.add("error", col, blank, lambda p: f"the {what} is blank: a whole number of patients is needed")
+    f.add("error", col, bad, lambda p: f"{_shown(raw.iat[p])} is not a number")
+    neg = values < 0
+    f.add("error", col, neg, lambda p: f"{_shown(raw.iat[p])} is negative: a number of patients cannot be "
+                                       "below 0")
+    frac = (values >= 0) & (values != np.floor(values))
+    f.add("error", col, frac, lambda p: f"{_shown(raw.iat[p])} is not a whole number of patients")
+    huge = values > _MAX_PATIENTS
+    f.add("error", col, huge, lambda p: f"{_shown(raw.iat[p])} is too large to be a number of patients")
+    valid = np.isfinite(values) & ~neg & ~frac & ~huge
+    return values, valid
 
+
+def _weighted_list(body: pd.DataFrame, cols: _Columns, f: _Findings) -> np.ndarray | None:
+    """The weighted list, or None when the file has no such column."""
+    if "weighted_list" not in cols.mapping:
+        return None
+    wraw = body[cols.mapping["weighted_list"]]
+    wcol = cols.headers["weighted_list"]
+    weighted, wblank, wbad = _parse_numbers(wraw)
+    f.add("error", wcol, wblank, lambda p: "the weighted list is blank: give a number or delete the column")
+    f.add("error", wcol, wbad, lambda p: f"{_shown(wraw.iat[p])} is not a number")
+    f.add("error", wcol, weighted < 0,
+          lambda p: f"{_shown(wraw.iat[p])} is negative: a weighted list cannot be below 0")
+    f.add("error", wcol, weighted > _MAX_PATIENTS,
+          lambda p: f"{_shown(wraw.iat[p])} is too large to be a weighted list")
+    return weighted
+
+
+def _participating(body: pd.DataFrame, cols: _Columns, f: _Findings) -> np.ndarray:
+    """Yes/no per practice; True when the column is absent or the cell blank."""
+    if "participating" not in cols.mapping:
+        return np.ones(len(body), dtype=bool)
+    praw = body[cols.mapping["participating"]]
+    low = praw.str.strip().str.lower()
+    is_true = low.isin(_TRUE).to_numpy() | low.eq("").to_numpy()
+    is_false = low.isin(_FALSE).to_numpy()
+    f.add("error", cols.headers["participating"], ~is_true & ~is_false,
+          lambda p: f"{_shown(praw.iat[p])} is not yes or no (use yes/no, true/false, y/n or 1/0; "
+                    "blank means yes)")
+    return ~is_false
+
+
+def _les_columns(name: str, body: pd.DataFrame, cols: _Columns,
+                 f: _Findings) -> tuple[dict[str, np.ndarray], list[Problem]]:
+    """£ a year per les_* column (blank = 0, rounded to pence), and a warning for each that is all £0."""
     les: dict[str, np.ndarray] = {}
-    les_names = [c for c in sorted(mapping, key=mapping.__getitem__) if c.startswith("les_")]
-    les_zero_warnings: list[Problem] = []
-    for canon in les_names:
-        lraw = body[mapping[canon]]
-        lcol = headers[canon]
-        values, lblank, lbad = _parse_numbers(lraw)
-        f.add("error", lcol, lbad, lambda p, r=lraw: f"{_shown(r.iat[p])} is not an amount of money")
-        f.add("error", lcol, values < 0,
-              lambda p, r=lraw: f"{_shown(r.iat[p])} is negative: LES income for the year cannot be below £0 "
-                                "(net any clawback off against the practice's income)")
-        f.add("error", lcol, values > _MAX_POUNDS,
-              lambda p, r=lraw: f"{_shown(r.iat[p])} is too large to be a year's LES income")
-        values = np.round(np.where(lblank, 0.0, values), 2)
+    zero_warnings: list[Problem] = []
+    for canon in cols.les_names:
+        lcol = cols.headers[canon]
+        values, bad = _les_column(f, body[cols.mapping[canon]], lcol)
         les[canon] = values
-        if not lbad.any() and (values == 0).all():
-            les_zero_warnings.append(warning(name, f"the LES column {canon} is £0 for every practice", column=lcol))
+        if not bad.any() and (values == 0).all():
+            zero_warnings.append(warning(name, f"the LES column {canon} is £0 for every practice", column=lcol))
+    return les, zero_warnings
 
-    # duplicate practice codes within a commissioner
+
+def _les_column(f: _Findings, raw: pd.Series, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """One LES column: (values, bad)."""
+    values, blank, bad = _parse_numbers(raw)
+    f.add("error", col, bad, lambda p: f"{_shown(raw.iat[p])} is not an amount of money")
+    f.add("error", col, values < 0,
+          lambda p: f"{_shown(raw.iat[p])} is negative: LES income for the year cannot be below £0 "
+                    "(net any clawback off against the practice's income)")
+    f.add("error", col, values > _MAX_POUNDS,
+          lambda p: f"{_shown(raw.iat[p])} is too large to be a year's LES income")
+    return np.round(np.where(blank, 0.0, values), 2), bad
+
+
+def _duplicate_codes(f: _Findings, text: _Text, cols: _Columns, rows: np.ndarray) -> None:
+    """A practice code given more than once within a commissioner: one error, on its second row."""
+    code, comm = text.code, text.comm
     key_frame = pd.DataFrame({"c": comm, "p": code})
-    counted = ~code_blank
+    counted = ~text.code_blank
     dup_any = key_frame.duplicated(keep=False).to_numpy() & counted
-    second = np.zeros(n, dtype=bool)
+    second = np.zeros(len(code), dtype=bool)
     if dup_any.any():
         second[dup_any] = key_frame[dup_any].groupby(["c", "p"], sort=False).cumcount().to_numpy() == 1
-    has_comm = "commissioner" in mapping
+    has_comm = "commissioner" in cols.mapping
 
     def dup_message(p: int) -> str:
         same = np.flatnonzero(counted & (code.to_numpy() == code.iat[p]) & (comm.to_numpy() == comm.iat[p]))
@@ -291,60 +403,53 @@ def check(table: _Table, empty_ok_message: str = "the file has a header row but 
         row_text = ", ".join(listed[:-1]) + " and " + listed[-1]
         return f"practice code {code.iat[p]} appears more than once{where}: rows {row_text}"
 
-    f.add("error", code_col, second, dup_message)
+    f.add("error", cols.headers["practice_code"], second, dup_message)
 
-    # warnings that do not block
-    f.add("warning", list_col, list_ok & (list_size == 0),
+
+def _soft_warnings(f: _Findings, counts: _Counts, cols: _Columns) -> None:
+    """Warnings that do not block: list size 0, a large share of patients aged 75+."""
+    list_size, over75, both = counts.list_size, counts.over75, counts.both
+    f.add("warning", cols.headers["list_size"], counts.list_ok & (list_size == 0),
           lambda p: "the list size is 0: this practice gets nothing from a per-patient share")
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(both & (list_size > 0), over75 / np.where(list_size > 0, list_size, 1), 0.0)
-    f.add("warning", over_col, both & ~more & (share > OVER75_SHARE_WARNING),
+    f.add("warning", cols.headers["over75"], both & ~counts.more & (share > OVER75_SHARE_WARNING),
           lambda p: f"{over75[p]:,.0f} of {list_size[p]:,.0f} patients ({share[p] * 100:.0f} %) are aged 75+, "
                     f"above {OVER75_SHARE_WARNING * 100:.0f} % (England: about 8 %): check the figures",
           kind="over75_share")
 
-    errors = f.problems("error")
-    warnings += f.problems("warning") + les_zero_warnings
-    if unrecognised:
-        warnings.append(_unrecognised_warning(name, unrecognised))
-    if weighted is None:
-        warnings.append(warning(name, "there is no weighted_list column (Carr-Hill weighted list): a scenario "
-                                    "that shares money by weighted list cannot use this file"))
 
-    n_comm = int(comm[~comm.eq("")].nunique())
-    common: dict[str, Any] = {
-        "n_rows": n, "n_commissioners": n_comm, "file_type": table.file_type,
-        "columns": _ordered(headers), "les_columns": les_names,
-    }
-    if errors:
-        return failed(name, errors, warnings, **common)
-
+def _practice_frame(text: _Text, counts: _Counts, weighted: np.ndarray | None, participating: np.ndarray,
+                    les: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+    """The canonical practice frame (see model.practices)."""
     out: dict[str, pd.Series | np.ndarray] = {
-        "commissioner": comm.astype("str").to_numpy(),
-        "practice_code": code.to_numpy(),
-        "practice_name": pname.to_numpy(),
-        "locality": loc.to_numpy(),
-        "list_size": list_size.astype(np.int64),
-        "over75": over75.astype(np.int64),
+        "commissioner": text.comm.astype("str").to_numpy(),
+        "practice_code": text.code.to_numpy(),
+        "practice_name": text.pname.to_numpy(),
+        "locality": text.loc.to_numpy(),
+        "list_size": counts.list_size.astype(np.int64),
+        "over75": counts.over75.astype(np.int64),
     }
     if weighted is not None:
         out["weighted_list"] = weighted.astype(np.float64)
     out["participating"] = participating
-    for extra in EXTRA_TEXT_COLUMNS:
-        if extra in mapping:
-            out[extra] = text(extra).to_numpy()
+    out.update({c: s.to_numpy() for c, s in text.extras.items()})
     out.update(les)
     frame = pd.DataFrame(out, index=pd.RangeIndex(n))
     for col in ["commissioner", "practice_code", "practice_name", "locality", *EXTRA_TEXT_COLUMNS]:
         if col in frame:
             frame[col] = frame[col].astype("str")
-    report = ValidationReport(
+    return frame
+
+
+def _report(name: str, warnings: list[Problem], common: dict[str, Any], frame: pd.DataFrame) -> ValidationReport:
+    """The report of a usable file, with its totals."""
+    return ValidationReport(
         file=name, errors=[], warnings=warnings, **common,
         total_list_size=int(frame["list_size"].sum()), total_over75=int(frame["over75"].sum()),
-        les_totals={c: round(float(frame[c].sum()), 2) for c in les_names},
+        les_totals={c: round(float(frame[c].sum()), 2) for c in common["les_columns"]},
         commissioners=list(pd.unique(frame["commissioner"])),
     )
-    return LoadResult(frame, report)
 
 
 def _no_over75(name: str, keys: dict[str, int]) -> Problem:
@@ -359,10 +464,13 @@ def _no_over75(name: str, keys: dict[str, int]) -> Problem:
     )
 
 
-def _unrecognised_warning(name: str, headers: list[str]) -> Problem:
+def _unrecognised_warnings(name: str, headers: list[str]) -> list[Problem]:
+    """One warning listing the columns not recognised, or none when every column was."""
+    if not headers:
+        return []
     n = len(headers)
     listed = ", ".join(f"'{h}'" if not h.startswith("(") else h for h in headers)
-    return warning(name, f"{n} column{'' if n == 1 else 's'} not recognised and ignored: {listed}")
+    return [warning(name, f"{n} column{'' if n == 1 else 's'} not recognised and ignored: {listed}")]
 
 
 def _ordered(headers: dict[str, str]) -> dict[str, str]:

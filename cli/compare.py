@@ -25,7 +25,8 @@ from cli.common import (
     run_checked,
 )
 from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
-from papers.export import csv_bytes, workbook_bytes
+from papers.tables import csv_bytes
+from papers.workbook import workbook_bytes
 
 HELP = "run two or more scenarios and write them side by side with per-practice deltas"
 MAX_SCENARIOS = 8

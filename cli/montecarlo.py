@@ -29,7 +29,7 @@ from cli.common import (
 )
 from model.analysis.montecarlo import MC_KEYS, Dist, default_distributions, draw, monte_carlo
 from model.engine import EngineInputError
-from papers.export import csv_bytes
+from papers.tables import csv_bytes
 
 HELP = "Monte Carlo of admissions and growth: percentiles and the chance it pays for itself"
 MAX_DRAWS = 1_000_000

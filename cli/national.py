@@ -26,7 +26,7 @@ from cli.common import (
     run_checked,
 )
 from model.analysis.national import ccg_outcomes, distribution
-from papers.export import csv_bytes
+from papers.tables import csv_bytes
 
 HELP = "run one scenario for every CCG and write how its outcomes spread across CCGs"
 

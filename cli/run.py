@@ -25,7 +25,7 @@ from cli.common import (
     load_scenario_arg,
     run_checked,
 )
-from papers.export import write_run
+from papers.files import write_run
 
 HELP = "run one scenario and write practices, localities, summary, scenario and workbook"
 

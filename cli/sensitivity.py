@@ -27,7 +27,7 @@ from cli.common import (
 )
 from model.analysis.sensitivity import HEADLINES, assumption, tornado
 from model.engine import EngineInputError
-from papers.export import csv_bytes
+from papers.tables import csv_bytes
 
 HELP = "one-way sensitivity (tornado): how far each assumption moves a headline"
 

@@ -8,8 +8,9 @@ the scenario description) goes through :func:`html.escape`.
 
 :func:`zip_all` puts one page per practice into a zip.
 
-Money is shown in whole pounds (£12,345); pence only where they matter (amounts under £100 that are
-not whole pounds, and figures per patient).
+Money, counts and percentages are written by :mod:`papers.text` (whole pounds, pence only where they
+matter); colours come from :mod:`model.palette`, column headings from :mod:`model.columns`, and the
+scenario's words from :mod:`model.fields` and :mod:`model.formats`.
 """
 
 from __future__ import annotations
@@ -23,46 +24,28 @@ from typing import Any
 import pandas as pd
 
 from model.anonymise import practice_aliases
+from model.columns import column, heading
+from model.fields import field
+from model.formats import value_text
+from model.palette import GAIN, LOSS_TEXT, NHS_BLUE, NHS_GREY, NHS_MID_GREY, RULE_GREY, TEXT, WHITE
 from model.results import Results
-from papers.export import zip_bytes
-
-NHS_BLUE = "#005EB8"
-
-_FIGURES = ["allocation", "new_money_share", "recycled_share", "les_lost", "les_gained", "protection",
-            "net_change", "unfunded_commitment", "admissions_to_break_even"]
-
+from papers.tables import zip_bytes
+from papers.text import count, money, money_signed, pct
 
 # ---- text helpers ------------------------------------------------------------------------------
 
-def money(x: float, *, pence: bool | None = None) -> str:
-    """£ text: whole pounds with thousands separators; pence only where needed.
 
-    >>> money(42190.0), money(4557.37), money(0.54), money(-1234.5), money(12.5)
-    ('£42,190', '£4,557', '£0.54', '−£1,235', '£12.50')
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    x = float(x) + 0.0
-    if pence is None:
-        pence = abs(x) < 100 and round(x, 2) != round(x)
-    sign = "−" if round(x, 2 if pence else 0) < 0 else ""
-    a = abs(x)
-    body = f"£{a:,.2f}" if pence else f"£{_half_up(a):,.0f}"
-    return sign + body
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
-def _half_up(x: float) -> float:
-    return math.floor(x + 0.5)
+def _head(key: str) -> str:
+    """A result column's heading (model.columns) without "(£)": every figure on the page shows its £."""
+    return heading(key).removesuffix(" (£)")
 
 
-def money_signed(x: float, *, pence: bool | None = None) -> str:
-    """Like :func:`money` but with a + for gains: '+£1,200', '−£300', '£0'."""
-    text = money(x, pence=pence)
-    return "+" + text if round(float(x), 2) > 0 else text
-
-
-def count(x: float) -> str:
-    return f"{_half_up(float(x)):,.0f}"
+#: "allocation + protection − LES lost + LES gained", the register's meaning of net change.
+_NET_CHANGE_IS = _lower_first(column("net_change").meaning)
 
 
 def _e(text: Any) -> str:
@@ -190,7 +173,7 @@ def story(rows: pd.DataFrame | _Rows, results: Results, who: str = "the practice
     uc = rows.col("unfunded_commitment")
     if any(v > 0 for v in uc):
         i = next(i for i, v in enumerate(uc) if v > 0)
-        out.append(f"Having turned {s.staffing.committed_pct:g}% of the money into recurrent staff costs, it is "
+        out.append(f"Having turned {pct(s.staffing.committed_pct)} of the money into recurrent staff costs, it is "
                    f"left holding {money(uc[i])} of staff costs the money no longer covers in {labels[i]}"
                    + (f" ({money(sum(uc))} over {labels[i]}–{labels[-1]})." if sum(uc) > uc[i] else "."))
     adm = float(r0["admissions_to_break_even"])
@@ -209,45 +192,48 @@ _CSS = """
 @page { size: A4 portrait; margin: 12mm 12mm 14mm 12mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { font-family: Arial, "Helvetica Neue", Helvetica, sans-serif; color: #212b32; font-size: 10.5pt;
-       line-height: 1.35; margin: 0 auto; max-width: 186mm; padding: 6mm 0; background: #fff; }
-header { background: {blue}; color: #fff; padding: 4mm 5mm; border-radius: 1mm; }
+body { font-family: Arial, "Helvetica Neue", Helvetica, sans-serif; color: {text}; font-size: 10.5pt;
+       line-height: 1.35; margin: 0 auto; max-width: 186mm; padding: 6mm 0; background: {white}; }
+header { background: {blue}; color: {white}; padding: 4mm 5mm; border-radius: 1mm; }
 header .kicker { font-size: 9pt; letter-spacing: .02em; opacity: .92; margin: 0 0 1mm 0; }
 header h1 { font-size: 18pt; margin: 0; line-height: 1.15; }
 header .scenario { font-size: 10pt; margin: 1.5mm 0 0 0; }
 .facts { display: flex; flex-wrap: wrap; gap: 2mm 6mm; margin: 3mm 0 2mm 0; padding: 0; list-style: none;
          font-size: 10pt; }
-.facts li b { color: #425563; font-weight: normal; }
+.facts li b { color: {grey}; font-weight: normal; }
 .cards { display: flex; gap: 3mm; margin: 3mm 0; }
-.card { flex: 1; border: 0.4mm solid #d8dde0; border-top: 1.4mm solid {blue}; padding: 2mm 3mm;
+.card { flex: 1; border: 0.4mm solid {rule}; border-top: 1.4mm solid {blue}; padding: 2mm 3mm;
         border-radius: 1mm; }
-.card .label { font-size: 8.5pt; color: #425563; }
-.card .value { font-size: 15pt; font-weight: bold; color: #212b32; }
-.card .sub { font-size: 8pt; color: #425563; }
+.card .label { font-size: 8.5pt; color: {grey}; }
+.card .value { font-size: 15pt; font-weight: bold; color: {text}; }
+.card .sub { font-size: 8pt; color: {grey}; }
 h2 { font-size: 12pt; color: {blue}; margin: 3.5mm 0 1.2mm 0; }
 p.story { margin: 0 0 2mm 0; }
 table { border-collapse: collapse; width: 100%; font-size: 8.8pt; page-break-inside: avoid; }
-th { background: {blue}; color: #fff; font-weight: bold; text-align: right; padding: 1.4mm 1.4mm;
+th { background: {blue}; color: {white}; font-weight: bold; text-align: right; padding: 1.4mm 1.4mm;
      vertical-align: bottom; line-height: 1.15; }
 th:first-child, td:first-child { text-align: left; }
-td { text-align: right; padding: 1.2mm 1.4mm; border-bottom: 0.3mm solid #d8dde0;
+td { text-align: right; padding: 1.2mm 1.4mm; border-bottom: 0.3mm solid {rule};
      font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.total td { font-weight: bold; border-top: 0.5mm solid #212b32; border-bottom: none; }
-td.neg { color: #b3261e; }
-td.pos { color: #007f3b; }
+tr.total td { font-weight: bold; border-top: 0.5mm solid {text}; border-bottom: none; }
+td.neg { color: {loss}; }
+td.pos { color: {gain}; }
 .nb { white-space: nowrap; }
-.note { font-size: 8.3pt; color: #425563; margin: 1.5mm 0 0 0; }
+.note { font-size: 8.3pt; color: {grey}; margin: 1.5mm 0 0 0; }
 .chart { margin: 2mm 0 0 0; }
 .assumptions { font-size: 8.8pt; margin: 0; padding-left: 4mm; }
 .assumptions li { margin: 0.4mm 0; }
-footer { margin-top: 4mm; padding-top: 2mm; border-top: 0.3mm solid #d8dde0; font-size: 7.8pt;
-         color: #425563; }
+footer { margin-top: 4mm; padding-top: 2mm; border-top: 0.3mm solid {rule}; font-size: 7.8pt;
+         color: {grey}; }
 @media print {
   body { padding: 0; max-width: none; font-size: 9.8pt; line-height: 1.3; }
   h2 { margin: 3mm 0 1mm 0; }
   h2, .cards, table, .chart { break-inside: avoid; }
 }
-""".replace("{blue}", NHS_BLUE)
+"""
+for _name, _colour in {"{blue}": NHS_BLUE, "{text}": TEXT, "{white}": WHITE, "{grey}": NHS_GREY, "{rule}": RULE_GREY,
+                       "{loss}": LOSS_TEXT, "{gain}": GAIN}.items():
+    _CSS = _CSS.replace(_name, _colour)
 
 
 def _td(value: float, *, signed: bool = False, pence: bool | None = None, colour: bool = False) -> str:
@@ -263,13 +249,13 @@ def _td(value: float, *, signed: bool = False, pence: bool | None = None, colour
 def _years_table(rows: _Rows) -> str:
     show_gained = any(v > 0 for v in rows.col("les_gained"))
     show_uc = any(v > 0 for v in rows.col("unfunded_commitment"))
-    heads = ["Year", "Allocation", "of which new money", "of which LES money coming back", "LES lost"]
+    keys = ["year", "allocation", "new_money_share", "recycled_share", "les_lost"]
     if show_gained:
-        heads.append("LES gained")
-    heads += ["Protection", "Net change", "Net change per patient", "Admissions to break even"]
+        keys.append("les_gained")
+    keys += ["protection", "net_change", "net_change_per_head", "admissions_to_break_even"]
     if show_uc:
-        heads.append("Unfunded staff costs")
-    out = ["<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>"]
+        keys.append("unfunded_commitment")
+    out = ["<table><thead><tr>" + "".join(f"<th>{_e(_head(k))}</th>" for k in keys) + "</tr></thead><tbody>"]
     for r in rows.recs:
         cells = [f"<td>{_e(r['year'])}</td>", _td(r["allocation"]), _td(r["new_money_share"]),
                  _td(r["recycled_share"]), _td(-float(r["les_lost"]) if r["les_lost"] else 0.0, colour=True)]
@@ -318,10 +304,10 @@ def _chart(rows: _Rows) -> str:
     parts = [f'<svg class="chart" viewBox="0 0 {w:.0f} {h:.0f}" width="100%" role="img" '
              f'aria-label="Money in and out by year" xmlns="http://www.w3.org/2000/svg" '
              f'font-family="Arial, sans-serif" font-size="10">',
-             f'<line x1="{left}" y1="{zero:.1f}" x2="{w}" y2="{zero:.1f}" stroke="#768692" stroke-width="0.8"/>']
+             f'<line x1="{left}" y1="{zero:.1f}" x2="{w}" y2="{zero:.1f}" stroke="{NHS_MID_GREY}" stroke-width="0.8"/>']
     for i, label in enumerate(labels):
         cx = left + slot * (i + 0.5)
-        bars = [(inflow[i], NHS_BLUE), (-outflow[i], "#b3261e"), (net[i], "#007f3b" if net[i] >= 0 else "#b3261e")]
+        bars = [(inflow[i], NHS_BLUE), (-outflow[i], LOSS_TEXT), (net[i], GAIN if net[i] >= 0 else LOSS_TEXT)]
         for j, (v, colour) in enumerate(bars):
             x = cx + (j - 1.5) * bw
             y = zero - max(v, 0) * scale
@@ -329,40 +315,49 @@ def _chart(rows: _Rows) -> str:
             opacity = "0.55" if j == 2 else "1"
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw * 0.9:.1f}" height="{max(hgt, 0.0):.1f}" '
                          f'fill="{colour}" fill-opacity="{opacity}"/>')
-        parts.append(f'<text x="{cx:.1f}" y="{h - 4:.0f}" text-anchor="middle" fill="#425563">{_e(label)}</text>')
+        parts.append(f'<text x="{cx:.1f}" y="{h - 4:.0f}" text-anchor="middle" fill="{NHS_GREY}">{_e(label)}</text>')
     parts.append("</svg>")
     legend = (f'<p class="note"><span style="color:{NHS_BLUE}">■</span> allocation + protection + LES gained '
-              '&nbsp; <span style="color:#b3261e">■</span> LES lost &nbsp; '
-              '<span style="color:#007f3b;opacity:.6">■</span><span style="color:#b3261e;opacity:.6">■</span> '
+              f'&nbsp; <span style="color:{LOSS_TEXT}">■</span> LES lost &nbsp; '
+              f'<span style="color:{GAIN};opacity:.6">■</span><span style="color:{LOSS_TEXT};opacity:.6">■</span> '
               'net change (green: better off, red: worse off)</p>')
     return "".join(parts) + legend
 
 
 def _assumption_lines(results: Results) -> list[str]:
+    """The scenario in four lines, in the schema's words (model.fields) and model.formats' value words."""
     s = results.scenario
-    rate = (f"{money(s.pot.rate_per_over75, pence=True)} per patient aged 75+" if s.pot.basis == "over75"
-            else f"{money(s.pot.rate_per_head, pence=True)} per registered patient")
+    rate_key = "pot.rate_per_over75" if s.pot.basis == "over75" else "pot.rate_per_head"
+    rate = getattr(s.pot, rate_key.removeprefix("pot."))
+    pot = field(rate_key).label.replace("£", money(rate, pence=True), 1)   # "Pot: £5.00 per registered patient a year"
     w = s.distribution.weights
-    basis = ", ".join(f"{name} {v * 100:g}%" for name, v in (("list size", w.list_size), ("patients 75+", w.over75),
-                                                              ("weighted list", w.weighted_list)) if v > 0)
-    funding = {"recurrent": "recurrent (every year)",
-               "non_recurrent": f"non-recurrent ({s.funding.years} year{'s' if s.funding.years != 1 else ''})",
-               "conditional": "conditional on the admissions review"}[s.funding.type]
-    lines = [f"Pot: {rate} a year, shared by {basis}; {funding}."]
+    basis = ", ".join(f"{_weight_name(k)} {pct(v * 100)}" for k in ("list_size", "over75", "weighted_list")
+                      if (v := getattr(w, k)) > 0)
+    funding = _lower_first(value_text(s, "funding.type", s.funding.type))
+    if s.funding.type == "non_recurrent":   # "non-recurrent (fixed years)" with the years it runs
+        funding = funding.split(" (")[0] + f" ({s.funding.years} year{'s' if s.funding.years != 1 else ''})"
+    lines = [f"{pot}, shared by {basis}; {funding}."]
     if s.les.schemes:
-        actions = "; ".join(f"{name}: {a.action.replace('_', ' ')}" for name, a in s.les.schemes.items())
+        schemes = {name: a.model_dump() for name, a in s.les.schemes.items()}
         link = ("recycled LES money counts toward the £5" if s.les.counts_toward_pot
                 else "recycled LES money is paid on top of the £5")
-        lines.append(f"LES: {actions}; {s.les.reinvest_pct:g}% of savings recycled ({link}).")
-        mlp = s.les.protection.max_loss_pct
-        if any(v < 100 for v in mlp):
-            lines.append("Protection: loss allowed by year " + ", ".join(f"{v:g}%" for v in mlp)
-                         + f" (last value repeats); funded from the {s.les.protection.funded_from}.")
+        lines.append(f"LES: {value_text(s, 'les.schemes', schemes)}; {pct(s.les.reinvest_pct)} of savings recycled "
+                     f"({link}).")
+        p = s.les.protection
+        if any(v < 100 for v in p.max_loss_pct):
+            by_year = value_text(s, "les.protection.max_loss_pct", p.max_loss_pct)
+            paid_from = _lower_first(value_text(s, "les.protection.funded_from", p.funded_from))
+            lines.append(f"Protection: loss allowed by year {by_year}; paid from: {paid_from}.")
     else:
         lines.append("LES: every scheme kept as it is.")
     lines.append(f"Admissions: {s.admissions.baseline_per_1000_over75:g} emergency admissions per 1,000 "
                  f"patients aged 75+ a year, {money(s.admissions.cost_per_admission)} each.")
     return lines
+
+
+def _weight_name(key: str) -> str:
+    """A basis of the distribution in words, from its field's label: "Share by list size (0–1)" -> "list size"."""
+    return field(f"distribution.weights.{key}").label.removeprefix("Share by ").split(" (")[0]
 
 
 _MONEY_TEXT = re.compile(r"[−+]?£\d{1,3}(?:,\d{3})*(?:\.\d\d)?")
@@ -395,33 +390,33 @@ def _page(rows: _Rows, results: Results, display_name: str, display_code: str | 
         prot_text = f"ends in {first_without} (last paid {last_paid})"
     title = display_name + (f" ({display_code})" if display_code else "")
     facts = [
-        ("Commissioner", str(r0["commissioner"])),
-        ("Locality", str(r0["locality"])),
-        ("List size", count(r0["list_size"])),
-        ("Patients aged 75+", count(r0["over75"])),
+        (_head("commissioner"), str(r0["commissioner"])),
+        (_head("locality"), str(r0["locality"])),
+        (_head("list_size"), count(r0["list_size"])),
+        (_head("over75"), count(r0["over75"])),
     ]
     if not bool(r0.get("participating", True)):
-        facts.append(("Taking part", "no"))
+        facts.append((_head("participating"), "no"))
     paid_to = str(r0.get("paid_to", ""))
     if s.distribution.level == "locality" and paid_to:
-        facts.append(("Paid to", paid_to))
+        facts.append((_head("paid_to"), paid_to))
     net0 = float(r0["net_change"])
     uc_total = rows.sum("unfunded_commitment")
     cards = [
-        (f"Allocation {labels[0]}", money(float(r0["allocation"])),
+        (f"{_head('allocation')} {labels[0]}", money(float(r0["allocation"])),
          f"{money(float(r0['allocation_per_head']), pence=True)} per patient"
          if math.isfinite(float(r0["allocation_per_head"])) else ""),
-        (f"Net change {labels[0]}", money_signed(net0), "allocation + protection − LES lost + LES gained"),
-        ("Protection", prot_text if last_paid is None else money(rows.sum("protection")),
+        (f"{_head('net_change')} {labels[0]}", money_signed(net0), _NET_CHANGE_IS),
+        (_head("protection"), prot_text if last_paid is None else money(rows.sum("protection")),
          "" if last_paid is None else prot_text),
-        ("Admissions to break even", f"{float(r0['admissions_to_break_even']):,.1f}"
+        (_head("admissions_to_break_even"), f"{float(r0['admissions_to_break_even']):,.1f}"
          if math.isfinite(float(r0["admissions_to_break_even"])) else "–",
          f"a year, at {money(s.admissions.cost_per_admission)} each"),
     ]
     if uc_total > 0:
         uc = rows.col("unfunded_commitment")
         first_uc = next(i for i, v in enumerate(uc) if v > 0)
-        cards.append(("Unfunded staff costs", money(float(uc[first_uc])),
+        cards.append((_head("unfunded_commitment"), money(float(uc[first_uc])),
                       f"in {labels[first_uc]}; {money(uc_total)} over {period}"))
     who = "the practice"
     paragraph = " ".join(story(rows, results, who))
@@ -445,8 +440,9 @@ def _page(rows: _Rows, results: Results, display_name: str, display_code: str | 
         f'<p class="story">{_keep_together(_e(paragraph))}</p>',
         "<h2>Year by year</h2>",
         _years_table(rows),
-        '<p class="note">LES lost is shown as a negative figure. Net change = allocation + protection − LES lost'
-        " + LES gained. Admissions to break even = allocation ÷ cost of one emergency admission.</p>",
+        f'<p class="note">{_e(_head("les_lost"))} is shown as a negative figure. {_e(_head("net_change"))} = '
+        f"{_e(_NET_CHANGE_IS)}. {_e(_head('admissions_to_break_even'))} = allocation ÷ cost of one emergency "
+        "admission.</p>",
         _chart(rows),
         "<h2>The scenario</h2>",
         f'<p class="story">{_e(_shorten(s.description, 600))}</p>' if s.description else "",

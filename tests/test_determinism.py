@@ -19,7 +19,7 @@ from model.analysis.compare import compare_practices, compare_summary, differing
 from model.engine import prepare, run
 from model.practices import load_practices
 from model.scenario import load_scenario_file
-from papers.export import csv_bytes, result_files
+from papers.tables import csv_bytes, result_files
 
 REPO = Path(__file__).resolve().parents[1]
 NENE = REPO / "data" / "nene_2014_15.csv"

@@ -14,15 +14,9 @@ import pytest
 
 from model.engine import run
 from model.scenario import Scenario, dump_scenario, field_docs, load_scenario, load_scenario_file
-from papers.export import (
-    DATA_SOURCES_TEXT,
-    csv_bytes,
-    csv_zip_bytes,
-    neutralise,
-    neutralise_text,
-    workbook_bytes,
-    write_run,
-)
+from papers.files import write_run
+from papers.tables import csv_bytes, csv_zip_bytes, neutralise, neutralise_text
+from papers.workbook import DATA_SOURCES_TEXT, workbook_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -15,7 +15,7 @@ import pytest
 
 from cli.run import load_inputs
 from model.engine import prepare, run
-from papers.export import result_files
+from papers.tables import result_files
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = json.loads((ROOT / "tests" / "golden" / "run_outputs.json").read_text())

@@ -13,7 +13,8 @@ import pytest
 from model.anonymise import practice_aliases
 from model.engine import run
 from model.scenario import Scenario, load_scenario_file
-from papers.onepager import money, render_html, story, zip_all
+from papers.onepager import render_html, story, zip_all
+from papers.text import money
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -1,0 +1,52 @@
+"""A run's or a comparison's files written into a directory: the CSV tables, scenario files and workbook.
+
+`out_dir` is written into as given (made if missing); the caller handles atomicity. Nothing is printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from model.results import Results
+from model.scenario import dump_scenario
+from papers.tables import compare_files, result_files
+from papers.workbook import workbook_bytes
+
+
+def _write(files: dict[str, bytes], out_dir: Path | str) -> dict[str, Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, data in files.items():
+        path = out / name
+        path.write_bytes(data)
+        written[name] = path
+    return written
+
+
+def write_run(results: Results, out_dir: Path | str, practices_input: pd.DataFrame | None = None,
+              data_sources_text: str | None = None) -> dict[str, Path]:
+    """Write practices.csv, localities.csv, summary.csv, checks.csv, scenario.yaml and results.xlsx.
+
+    With `practices_input` (the practice list as loaded) the workbook also carries an "Input practices"
+    sheet and the Data sheet records the list's size and fingerprint. Returns the paths written, by file
+    name.
+    """
+    files = result_files(results)
+    files["results.xlsx"] = workbook_bytes(results, data_sources_text, practices_input=practices_input)
+    return _write(files, out_dir)
+
+
+def write_compare(runs: Sequence[Results], out_dir: Path | str, practices_input: pd.DataFrame | None = None,
+                  data_sources_text: str | None = None) -> dict[str, Path]:
+    """Write a comparison: differing_assumptions.csv, compare_summary.csv, compare_practices.csv,
+    scenario_1.yaml, scenario_2.yaml, ... and results.xlsx (with the Compare sheet)."""
+    runs = list(runs)
+    files = compare_files(runs)
+    for i, r in enumerate(runs, start=1):
+        files[f"scenario_{i}.yaml"] = dump_scenario(r.scenario).encode("utf-8")
+    files["results.xlsx"] = workbook_bytes(runs, data_sources_text, practices_input=practices_input)
+    return _write(files, out_dir)

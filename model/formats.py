@@ -32,20 +32,30 @@ def _half_up(x: float) -> int:
     return int(round_half_up(x))
 
 
-def money(x: float | None, pence: bool = False) -> str:
-    """£ with thousands separators; negatives with a minus sign in front of the £.
+def _auto_pence(x: float) -> bool:
+    """Pence where rounding to whole pounds would mislead: amounts under £100 that are not whole pounds."""
+    return abs(x) < 100 and round(x, 2) != round(x)
+
+
+def money(x: float | None, pence: bool | None = False) -> str:
+    """£ with thousands separators; negatives with a minus sign in front of the £. `pence`: True always,
+    False never (the screen: one precision per column), None only where rounding would mislead (words).
 
     >>> money(3238385), money(-1234.5), money(2.5), money(5, pence=True), money(float("nan"))
     ('£3,238,385', '−£1,235', '£3', '£5.00', '–')
+    >>> money(0.54, pence=None), money(4557.37, pence=None), money(12.5, pence=None)
+    ('£0.54', '£4,557', '£12.50')
     """
     if _bad(x):
         return "–"
     x = float(x)
+    if pence is None:
+        pence = _auto_pence(x)
     text = f"£{abs(x):,.2f}" if pence else f"£{_half_up(abs(x)):,}"
     return (MINUS + text) if x < 0 and text.strip("£0.,") else text
 
 
-def money_signed(x: float | None, pence: bool = False) -> str:
+def money_signed(x: float | None, pence: bool | None = False) -> str:
     """Like :func:`money` with a + on gains: '+£1,234', '−£1,234', '£0'."""
     text = money(x, pence)
     return "+" + text if not _bad(x) and float(x) > 0 and text.strip("£0.,") else text
@@ -83,6 +93,11 @@ def pct(x: float | None, dp: int = 1) -> str:
     if _bad(x):
         return "–"
     return f"{float(x):,.{dp}f} %".replace("-", MINUS)
+
+
+def pct_as_entered(x: float) -> str:
+    """A percentage the way scenario values are written: '12.5 %', '100 %'."""
+    return f"{float(x):g} %".replace("-", MINUS)
 
 
 def count(x: float | None) -> str:

@@ -17,34 +17,22 @@ the caller asks (figures per patient).
 from __future__ import annotations
 
 from model import formats
-from model.formats import MINUS, count
+from model.formats import count
 
 __all__ = ["count", "money", "money_signed", "pct"]
 
 
-def _pence(x: float | None, pence: bool | None) -> bool:
-    """Pence shown? As asked, else only for amounts under £100 that are not whole pounds."""
-    if pence is not None:
-        return pence
-    if x is None or x != x:   # missing: the screen's dash either way
-        return False
-    x = float(x)
-    return abs(x) < 100 and round(x, 2) != round(x)
-
-
 def money(x: float | None, *, pence: bool | None = None) -> str:
     """£ text: whole pounds with thousands separators; pence only where needed (or as asked)."""
-    return formats.money(x, _pence(x, pence))
+    return formats.money(x, pence)
 
 
 def money_signed(x: float | None, *, pence: bool | None = None) -> str:
     """Like :func:`money` with a + on gains: '+£1,200', '−£300', '£0'."""
-    return formats.money_signed(x, _pence(x, pence))
+    return formats.money_signed(x, pence)
 
 
 def pct(x: float, dp: int | None = None) -> str:
     """A percentage with the screen's space before the sign: to `dp` decimals (:func:`model.formats.pct`),
     or as entered when `dp` is None ('12.5 %', '100 %', the way scenario values are written)."""
-    if dp is not None:
-        return formats.pct(x, dp)
-    return f"{float(x):g} %".replace("-", MINUS)
+    return formats.pct(x, dp) if dp is not None else formats.pct_as_entered(x)

@@ -18,22 +18,26 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from model.analysis.national import OUTCOMES
+from model.formats import money, money_short, money_signed
+from model.palette import (
+    NHS_AQUA_GREEN,
+    NHS_BLUE,
+    NHS_DARK_BLUE,
+    NHS_GREEN,
+    NHS_GREY,
+    NHS_LIGHT_BLUE,
+    NHS_MID_GREY,
+    NHS_PALE_GREY,
+    NHS_PURPLE,
+    NHS_RED,
+    NHS_WARM_YELLOW,
+    TEXT,
+)
 from model.results import Results
-from screen import views
-from screen.national_views import PCT_OUTCOMES
-
-NHS_BLUE = "#005EB8"
-NHS_DARK_BLUE = "#003087"
-NHS_LIGHT_BLUE = "#41B6E6"
-NHS_GREEN = "#007F3B"
-NHS_RED = "#D5281B"
-NHS_WARM_YELLOW = "#FFB81C"
-NHS_GREY = "#425563"
-NHS_MID_GREY = "#768692"
-NHS_PALE_GREY = "#E8EDEE"
-NHS_PURPLE = "#330072"
-NHS_AQUA_GREEN = "#00A499"
-TEXT = "#212B32"
+from screen.cards import waterfall_steps
+from screen.national_views import PCT_OUTCOMES, outcome_text
+from screen.practice import practice_rows
+from screen.years import funding_cliff, per_year_money, year_labels
 
 SCENARIO_COLOURS = [NHS_BLUE, NHS_WARM_YELLOW, NHS_AQUA_GREEN, NHS_PURPLE, NHS_GREY]
 MONEY_AXIS = dict(tickprefix="£", tickformat=",.0f", separatethousands=True)
@@ -132,16 +136,16 @@ def _money_line(x: list, values: pd.Series, name: str, colour: str, what: str, d
 
 def waterfall(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
     """From new money and recycled LES, through the pot, protection and LES savings, to net cost."""
-    steps = views.waterfall_steps(results, year_index)
+    steps = waterfall_steps(results, year_index)
     steps = [s for s in steps if s[2] == "total" or abs(s[1]) >= 0.005]
-    year = views.year_labels(results)[year_index]
+    year = year_labels(results)[year_index]
     trace = dict(
         type="waterfall",
         x=[s[0] for s in steps],
         y=[s[1] for s in steps],
         measure=[s[2] for s in steps],
-        text=[views.money_short(s[1]) for s in steps],
-        customdata=[views.money(s[1]) for s in steps],
+        text=[money_short(s[1]) for s in steps],
+        customdata=[money(s[1]) for s in steps],
         # a saving's label sits inside its (green) bar: outside it would fall on the axis labels
         textposition=["auto" if kind == "relative" and value < 0 else "outside" for _, value, kind in steps],
         insidetextfont=dict(color="white", size=20 if large else 16),
@@ -165,8 +169,8 @@ def waterfall(results: Results, year_index: int = 0, large: bool = False) -> go.
 def net_change_per_head(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
     """One bar per practice: its net change per registered patient, best off first."""
     p = _year_practices(results, year_index).sort_values("net_change_per_head", ascending=False, kind="stable")
-    year = views.year_labels(results)[year_index]
-    custom = [list(c) for c in zip(_safe_series(p["practice_name"]), [views.money_signed(v) for v in p["net_change"]])]
+    year = year_labels(results)[year_index]
+    custom = [list(c) for c in zip(_safe_series(p["practice_name"]), [money_signed(v) for v in p["net_change"]])]
     trace = dict(
         type="bar", x=_label(p), y=_floats(p["net_change_per_head"]),
         marker=dict(color=_sign_colours(p["net_change_per_head"])), customdata=custom,
@@ -190,7 +194,7 @@ def over75_scatter(results: Results, year_index: int = 0, large: bool = False) -
     p = _year_practices(results, year_index)
     p = p[p["list_size"] > 0]
     share = 100.0 * p["over75"] / p["list_size"]
-    year = views.year_labels(results)[year_index]
+    year = year_labels(results)[year_index]
     size_ref = max(float(p["list_size"].max()) if len(p) else 1.0, 1.0) / 40.0 ** 2 * 2.0
     trace = dict(
         type="scatter", x=_floats(share), y=_floats(p["net_change_per_head"]), mode="markers",
@@ -211,7 +215,7 @@ def over75_scatter(results: Results, year_index: int = 0, large: bool = False) -
 
 def localities(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
     """Allocation and net change per registered patient, one group of bars per locality."""
-    year = views.year_labels(results)[year_index]
+    year = year_labels(results)[year_index]
     loc = results.localities
     loc = loc[loc["year"].astype(str) == year].sort_values("allocation_per_head", kind="stable")
     names = _safe_series(loc["locality"])
@@ -220,11 +224,11 @@ def localities(results: Results, year_index: int = 0, large: bool = False) -> go
     alloc, net = _floats(loc["allocation_per_head"]), _floats(loc["net_change_per_head"])
     traces = [
         dict(type="bar", y=names, x=alloc, orientation="h", name="Allocation", marker=dict(color=NHS_BLUE),
-             text=[views.money(v, pence=True) for v in alloc], textposition="outside", cliponaxis=False,
+             text=[money(v, pence=True) for v in alloc], textposition="outside", cliponaxis=False,
              hovertemplate="%{y}: allocation £%{x:,.2f} per patient<extra></extra>"),
         dict(type="bar", y=names, x=net, orientation="h", name="Net change",
              marker=dict(color=_sign_colours(loc["net_change_per_head"])),
-             text=[views.money_signed(v, pence=True) for v in net], textposition="outside", cliponaxis=False,
+             text=[money_signed(v, pence=True) for v in net], textposition="outside", cliponaxis=False,
              hovertemplate="%{y}: net change £%{x:,.2f} per patient<extra></extra>"),
     ]
     values = [v for v in alloc + net if v == v]
@@ -242,7 +246,7 @@ def localities(results: Results, year_index: int = 0, large: bool = False) -> go
 def years(results: Results, large: bool = False) -> go.Figure:
     """Year by year: the money practices receive (by recurrence), the CCG's net cost and the staff
     costs left unfunded when the money stops (the cliff)."""
-    y = views.per_year_money(results)
+    y = per_year_money(results)
     x = list(y["year"])
     traces = [_money_bar(x, y["new_money"], y.attrs["new_money_label"], NHS_BLUE, "new money")]
     for col, name, colour, what in (("recycled", "Recycled LES (recurrent)", NHS_LIGHT_BLUE, "recycled LES"),
@@ -254,10 +258,10 @@ def years(results: Results, large: bool = False) -> go.Figure:
         traces.append(_money_line(x, y["unfunded_commitment"], "Staff costs left unfunded", NHS_RED,
                                   "unfunded staff costs", width=4, size=12))
     annotations = []
-    cliff = views.funding_cliff(results)
+    cliff = funding_cliff(results)
     if cliff is not None:
         annotations.append(dict(x=cliff["year"], y=cliff["after"], showarrow=True, arrowhead=2, ax=70, ay=-70,
-                                xanchor="left", text=f"Cliff: pot falls {views.money(cliff['drop'])}",
+                                xanchor="left", text=f"Cliff: pot falls {money(cliff['drop'])}",
                                 font=dict(size=18 if large else 15, color=NHS_RED), bgcolor="white"))
     layout = _layout("Year by year: money to practices, net cost and staff costs left unfunded", large,
                      height=480, barmode="stack", annotations=annotations,
@@ -276,7 +280,7 @@ def compare_headlines(summary_long: pd.DataFrame, year: str, large: bool = False
         vals = [float(r[k]) for k, _ in measures]
         traces.append(dict(type="bar", x=[label for _, label in measures], y=vals, name=_safe(name),
                            marker=dict(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]),
-                           text=[views.money_short(v) for v in vals], textposition="outside", cliponaxis=False,
+                           text=[money_short(v) for v in vals], textposition="outside", cliponaxis=False,
                            hovertemplate="%{x}: £%{y:,.0f}<extra>" + _safe(name) + "</extra>"))
     layout = _layout(f"{year}: scenarios side by side", large, height=480, barmode="group",
                      xaxis=_axis(), yaxis=_axis(**MONEY_AXIS))
@@ -307,7 +311,7 @@ def compare_practices(practices_cmp: pd.DataFrame, year: str, large: bool = Fals
 
 def practice_years(results: Results, practice_code: str, large: bool = False) -> go.Figure:
     """One practice, year by year: what it receives, what it loses and where it ends up."""
-    rows = views.practice_rows(results, practice_code)
+    rows = practice_rows(results, practice_code)
     name = str(rows["practice_name"].iloc[0]) if len(rows) else str(practice_code)
     x = list(rows["year"].astype(str))
     traces = [_money_bar(x, rows["allocation"], "Allocation", NHS_BLUE, "allocation")]
@@ -339,7 +343,7 @@ def national_ranked(outcomes: pd.DataFrame, key: str, year: str, highlight: str 
     median = float(o[key].median()) if len(o) else 0.0
     shapes = [dict(type="line", xref="paper", x0=0, x1=1, y0=median, y1=median,
                    line=dict(color=NHS_DARK_BLUE, width=2, dash="dash"))]
-    median_text = f"{median:.1f} %" if is_pct else views.money(median, pence=True)
+    median_text = outcome_text(key, median)
     annotations = [dict(xref="paper", x=1, xanchor="right", y=median, yanchor="bottom", showarrow=False,
                         text=f"median {median_text}", font=dict(size=18 if large else 15, color=NHS_DARK_BLUE),
                         bgcolor="rgba(255,255,255,0.8)")]

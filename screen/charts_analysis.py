@@ -15,23 +15,23 @@ import plotly.graph_objects as go
 
 from model.analysis.breakeven import BreakEvenResult
 from model.analysis.montecarlo import MonteCarloResult
-
-NHS_BLUE = "#005EB8"
-NHS_DARK_BLUE = "#003087"
-NHS_LIGHT_BLUE = "#41B6E6"
-NHS_WARM_YELLOW = "#FFB81C"
-NHS_ORANGE = "#ED8B00"
-NHS_RED = "#D5281B"
-NHS_GREEN = "#007F3B"
-NHS_GREY = "#425563"
-NHS_MID_GREY = "#768692"
-TEXT = "#212B32"
+from model.formats import money
+from model.palette import (
+    NHS_BLUE,
+    NHS_DARK_BLUE,
+    NHS_GREY,
+    NHS_LIGHT_BLUE,
+    NHS_MID_GREY,
+    NHS_RED,
+    NHS_WARM_YELLOW,
+    TEXT,
+)
+from screen.charts import MONEY_AXIS, _safe  # one £ axis and one rule for user text in every chart
 
 #: Tornado colours: the assumption at its low value / at its high value.
 LOW_COLOUR = NHS_LIGHT_BLUE
 HIGH_COLOUR = NHS_DARK_BLUE
 
-MONEY_AXIS = dict(tickprefix="£", tickformat=",.0f", separatethousands=True)
 MONEY_AXIS_M = dict(tickprefix="£", ticksuffix="m", tickformat=",.1f", separatethousands=True)
 PERCENT_AXIS = dict(ticksuffix=" %", tickformat=",.2f")
 COUNT_AXIS = dict(tickformat=",d")
@@ -54,11 +54,6 @@ def _style(fig: go.Figure, title: str, large: bool = True, height: int | None = 
     return fig
 
 
-def _safe(text: object) -> str:
-    """User text made inert for plotly's HTML-like labels."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _axis(kind: str, scale: float = 1.0) -> dict:
     if kind == "money" and scale == 1e6:
         return MONEY_AXIS_M
@@ -76,7 +71,7 @@ def _fmt(x: float, kind: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     if kind == "money":
-        return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
+        return money(x)
     if kind == "percent":
         return f"{x:,.2f} %"
     if kind == "count":

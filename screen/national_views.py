@@ -1,7 +1,7 @@
 """National mode shaped for the page: headline cards, the CCG table and the spread across CCGs.
 
-Pure, like :mod:`screen.views` (whose money and percentage formats it uses): the figures come from
-:mod:`model.analysis.national`; this module only picks, renames and formats them.
+Pure (no Streamlit): the figures come from :mod:`model.analysis.national`; this module only picks,
+renames and formats them (headings from :mod:`model.columns`, words from :mod:`model.formats`).
 """
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from model.analysis.national import OUTCOMES, position
-from screen.views import Card, _headed, _pick, count, money, money_short, pct
+from model.formats import count, money, money_short, pct
+from screen.cards import Card
+from screen.tables import headed, pick
 
 PCT_OUTCOMES = {k for k in OUTCOMES if k.endswith("_pct")}
 
-CCG_COLUMNS = _pick(
+CCG_COLUMNS = pick(
     "commissioner", "practices", "list_size", "over75_pct", "pot", "new_money", "new_money_per_head",
     "pot_per_over75", "les_savings", "les_savings_per_head", "net_cost", "net_cost_per_head", "losers",
     "share_losing_pct", "worst_loss_per_head", "break_even_reduction_pct")
@@ -64,7 +66,7 @@ def position_sentence(outcomes: pd.DataFrame, key: str, code: str | None) -> str
 
 def ccg_table(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     """One row per CCG with readable headings, and each heading's kind for formatting."""
-    return _headed(outcomes.sort_values("new_money_per_head", ascending=False, kind="stable"), CCG_COLUMNS)
+    return headed(outcomes.sort_values("new_money_per_head", ascending=False, kind="stable"), CCG_COLUMNS)
 
 
 def spread_table(spread: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The Streamlit page (app.py) driven by AppTest, and the pure helpers behind it (model/views.py).
+"""The Streamlit page (app.py) driven by AppTest, and the pure helpers behind it (screen/).
 
 AppTest runs the real script: every assertion reads a figure the page shows and compares it with the
 value the model gives (or with the published Nene figures), not just the absence of errors.
@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model import scenario_edits
+from model import formats, scenario_edits
 from model.engine import run
 from model.practices import load_practices
 from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario_file
-from screen import views
+from screen import cards as screen_cards
+from screen import markdown, practice_list
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -218,7 +219,7 @@ def test_bad_upload_is_refused_and_keeps_the_previous_list():
     at.run()
     assert_clean(at)
     patients = pd.read_csv(NENE).head(10)["list_size"].sum()
-    assert metric(at, "Practice pot 2014/15") == views.money(5 * patients)
+    assert metric(at, "Practice pot 2014/15") == formats.money(5 * patients)
     assert not at.error
 
 
@@ -226,9 +227,9 @@ def test_upload_route_function_reports_named_problems():
     """The same path as the uploader, without the widget: model.practices on the file's bytes."""
     res = load_practices(b"practice_code,list_size\nA1,100\n", "mine.csv")
     assert not res.ok
-    kinds = [k for k, _ in views.checklist(res.report)]
+    kinds = [k for k, _ in practice_list.checklist(res.report)]
     assert "error" in kinds
-    assert any("over75" in t for k, t in views.checklist(res.report) if k == "error")
+    assert any("over75" in t for k, t in practice_list.checklist(res.report) if k == "error")
 
 
 def test_editor_edits_survive_reruns(nene):
@@ -285,7 +286,7 @@ def test_link_with_a_ccg_opens_that_ccg():
     assert at.radio(key="in:data_source").value == "england"
     england = load_practices(ROOT / "data" / "england_2014_15.csv").practices
     patients = england.loc[england["commissioner"] == "00C", "list_size"].sum()
-    assert metric(at, "Practice pot 2014/15") == views.money(5 * patients)
+    assert metric(at, "Practice pot 2014/15") == formats.money(5 * patients)
     assert at.query_params["ccg"] == "00C"
 
 
@@ -375,32 +376,32 @@ def test_successive_rate_changes_each_update_the_pot():
     at = new_app()
     for rate in (6.0, 6.5, 4.5, 5.25):
         at.number_input(key="in:pot.rate_per_head").set_value(rate).run()
-        assert metric(at, "Practice pot 2014/15") == views.money(rate * 647_677)
+        assert metric(at, "Practice pot 2014/15") == formats.money(rate * 647_677)
 
 
 # ---------------------------------------------------------------------------------------------
-# model/views.py: the pure helpers behind the page
+# screen/: the pure helpers behind the page
 # ---------------------------------------------------------------------------------------------
 
 
 def test_money_text():
-    assert views.money(3_238_385) == "£3,238,385"
-    assert views.money(-3_061_684.4) == "−£3,061,684"
-    assert views.money(-0.3) == "£0"
-    assert views.money(5, pence=True) == "£5.00"
-    assert views.money_signed(20.74, pence=True) == "+£20.74"
-    assert views.money_000(3_238_385) == "£3,238k"
-    assert views.pct(8.0847) == "8.1 %"
-    assert views.money(float("nan")) == "–"
+    assert formats.money(3_238_385) == "£3,238,385"
+    assert formats.money(-3_061_684.4) == "−£3,061,684"
+    assert formats.money(-0.3) == "£0"
+    assert formats.money(5, pence=True) == "£5.00"
+    assert formats.money_signed(20.74, pence=True) == "+£20.74"
+    assert formats.money_000(3_238_385) == "£3,238k"
+    assert formats.pct(8.0847) == "8.1 %"
+    assert formats.money(float("nan")) == "–"
 
 
 def test_headline_cards_read_the_summary(nene):
     res = run(nene, Scenario().with_changes({"les.schemes": {"les_total": {"action": "decommission"}}}))
-    cards = {c.label: c.value for c in views.headline_cards(res, 0)}
+    cards = {c.label: c.value for c in screen_cards.headline_cards(res, 0)}
     assert cards["Practice pot 2014/15"] == POT_DEFAULT
     assert cards["LES savings"] == LES_NENE
     assert cards["Net cost to CCG 2014/15"] == "−£3,061,684"
-    steps = views.waterfall_steps(res, 0)
+    steps = screen_cards.waterfall_steps(res, 0)
     assert sum(v for _, v, k in steps if k == "relative" and _ not in ("New money", "Recycled LES")) \
         + res.by_year()["pot"].iloc[0] == pytest.approx(res.by_year()["net_cost"].iloc[0])
 
@@ -447,9 +448,9 @@ def test_link_keeps_good_settings_and_names_bad_ones():
 
 
 def test_apply_and_merge_edits(nene):
-    edits = views.merge_edits({0: {"list_size": 100}}, {"0": {"over75": 5}, 2: {"participating": False}})
+    edits = practice_list.merge_edits({0: {"list_size": 100}}, {"0": {"over75": 5}, 2: {"participating": False}})
     assert edits == {0: {"list_size": 100, "over75": 5}, 2: {"participating": False}}
-    out = views.apply_edits(nene, {**edits, 1: {"practice_name": "Hacked"}, 999: {"list_size": 1}})
+    out = practice_list.apply_edits(nene, {**edits, 1: {"practice_name": "Hacked"}, 999: {"list_size": 1}})
     assert out.loc[0, "list_size"] == 100 and out.loc[0, "over75"] == 5
     assert not out.loc[2, "participating"]
     assert out.loc[1, "practice_name"] == nene.loc[1, "practice_name"]   # not an editable column
@@ -459,7 +460,7 @@ def test_apply_and_merge_edits(nene):
 def test_anonymised_list_matches_anonymised_results(nene):
     from model.anonymise import anonymise
     res = anonymise(run(nene, Scenario()))
-    listed = views.anonymise_list(nene)
+    listed = practice_list.anonymise_list(nene)
     by_code = dict(zip(nene["practice_code"], listed["practice_code"]))
     from_results = dict(zip(run(nene, Scenario()).practices["practice_code"].astype(str),
                             res.practices["practice_code"].astype(str)))
@@ -467,4 +468,4 @@ def test_anonymised_list_matches_anonymised_results(nene):
 
 
 def test_md_escape_neutralises_markdown():
-    assert views.md_escape("les_total [x](javascript:1) <b>") == "les\\_total \\[x\\](javascript:1) \\<b\\>"
+    assert markdown.md_escape("les_total [x](javascript:1) <b>") == "les\\_total \\[x\\](javascript:1) \\<b\\>"

@@ -1,4 +1,4 @@
-"""Chart builders (model/charts.py): each returns a plotly Figure with the expected traces and values.
+"""Chart builders (screen/charts.py): each returns a plotly Figure with the expected traces and values.
 
 A small hand-made practice list (4 practices, 2 localities, LES income) is run through the real engine;
 the tests then read the figures back out of the charts and compare them with the results tables.
@@ -13,11 +13,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from model import formats
 from model.analysis.compare import compare_practices, compare_summary
 from model.anonymise import anonymise
 from model.engine import run
 from model.scenario import Scenario
-from screen import charts, views
+from screen import charts, practice
 
 YEAR0 = "2014/15"
 
@@ -79,8 +80,8 @@ def test_waterfall_bridges_pot_to_net_cost(les_results):
     after = sum(v for v, m in zip(list(w.y)[i_pot + 1:-1], measures[i_pot + 1:-1]) if m == "relative")
     assert y["pot"] + after == pytest.approx(y["net_cost"], abs=0.01)
     assert measures[i_pot] == "total" and measures[-1] == "total"
-    assert w.text[list(w.x).index("Practice pot")] == views.money_short(y["pot"])
-    assert w.customdata[list(w.x).index("Practice pot")] == views.money(y["pot"])
+    assert w.text[list(w.x).index("Practice pot")] == formats.money_short(y["pot"])
+    assert w.customdata[list(w.x).index("Practice pot")] == formats.money(y["pot"])
     assert YEAR0 in fig.layout.title.text
     assert fig.layout.yaxis.tickprefix == "£"
 
@@ -173,7 +174,7 @@ def test_practice_years(les_results):
     fig = charts.practice_years(les_results, "A003")
     names = [t.name for t in fig.data]
     assert names[:1] == ["Allocation"] and "LES lost" in names and "Net change" in names
-    rows = views.practice_rows(les_results, "A003")
+    rows = practice.practice_rows(les_results, "A003")
     assert list(fig.data[names.index("LES lost")].y) == pytest.approx(list(-rows["les_lost"]))
     assert list(fig.data[names.index("Net change")].y) == pytest.approx(list(rows["net_change"]))
     assert "River Practice" in fig.layout.title.text

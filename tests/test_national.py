@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from model import formats
 from model.analysis.national import OUTCOMES, ccg_outcomes, distribution, position
 from model.engine import run
 from model.scenario import Scenario, load_scenario_file
-from screen import charts, national_views, views
+from screen import charts, national_views
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,8 +92,8 @@ def test_cards_and_sentence_read_the_outcomes():
     # £40,000 savings are more than its £25,000 base pot, so its pot is the £40,000 and its only
     # practice gets it all back: net £0. So only A has a practice worse off.
     assert cards["CCGs where a practice is worse off"].value == "1 of 3"
-    assert cards["Total net cost, all CCGs"].value == views.money_short(o["net_cost"].sum())
-    assert cards["Total net cost, all CCGs"].help.startswith(views.money(o["net_cost"].sum()) + ":")
+    assert cards["Total net cost, all CCGs"].value == formats.money_short(o["net_cost"].sum())
+    assert cards["Total net cost, all CCGs"].help.startswith(formats.money(o["net_cost"].sum()) + ":")
     text = national_views.position_sentence(o, "new_money_per_head", "C")
     assert text == "CCG C, new money: £0.00. Higher in 2 CCGs and lower in 0, of 3 (median £2.50)."
     assert national_views.position_sentence(o, "new_money_per_head", None) is None
@@ -132,7 +133,7 @@ def test_app_all_england_tab_matches_the_engine():
     shown = {m.label: m.value for m in at.metric}
     assert shown["CCGs"] == "211"
     assert shown["CCGs where a practice is worse off"] == f"{int((expected['losers'] > 0).sum())} of 211"
-    assert shown["Total net cost, all CCGs"] == views.money_short(expected["net_cost"].sum())
+    assert shown["Total net cost, all CCGs"] == formats.money_short(expected["net_cost"].sum())
     table = next(d.value for d in at.dataframe if "CCG" in d.value.columns).set_index("CCG")
     assert len(table) == 211
     nene = expected.set_index("commissioner").loc["04G"]

@@ -1,0 +1,135 @@
+"""Headline cards: the figures shown large at the top of a tab, and the Overview's checks badge.
+
+Pure (no Streamlit): each card is a :class:`Card` that the page hands to ``st.metric``. Figures are
+read from :class:`~model.results.Results` (or an analysis result) and only formatted, through
+:mod:`model.formats`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from model.formats import count, money, money_short, money_signed, pct
+from model.results import Results
+from model.scenario import GUIDANCE_RATE_PER_HEAD, GUIDANCE_RATE_PER_OVER75
+from screen.assumptions import funding_text, rate_text
+from screen.years import by_year, year_row
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure: what st.metric shows."""
+
+    label: str
+    value: str
+    help: str = ""
+    delta: str | None = None
+    delta_color: str = "off"
+
+
+def headline_cards(results: Results, year_index: int = 0) -> list[Card]:
+    """The Overview's headline figures for one year, in reading order."""
+    s = results.scenario
+    r = year_row(results, year_index)
+    year = str(r["year"])
+    totals = by_year(results)
+    prot_from = "paid by the CCG (extra cost)" if s.les.protection.funded_from == "commissioner" \
+        else "top-sliced from the pot"
+    return [
+        Card(f"Practice pot {year}", money(r["pot"]),
+             f"{rate_text(s)}, {funding_text(s)}, plus any recycled LES money."),
+        Card("New money", money(r["new_money"]),
+             "The part of the pot not covered by recycled LES money: what the CCG puts in fresh."),
+        Card("Recycled LES money", money(r["recycled"]),
+             "LES savings put back into the practice pot."),
+        Card("LES savings", money(r["les_savings"]),
+             "Income practices lose from decommissioned (or harmonised-down) LES schemes."),
+        Card("Transitional protection", money(r["protection"]),
+             f"Paid to practices losing LES so no practice loses more than allowed; {prot_from}."),
+        Card(f"Net cost to CCG {year}", money(r["net_cost"]),
+             "Pot + protection paid by the CCG − LES savings + LES extended or harmonised up.",
+             delta=f"{money(float(totals['net_cost'].sum()))} over {len(totals)} years", delta_color="off"),
+        Card("Better off / worse off", f"{count(r['winners'])} / {count(r['losers'])}",
+             "Practices whose net change (allocation + protection − LES lost + LES gained) is above / "
+             "below zero."),
+        Card("Break-even admissions cut", pct(r["break_even_reduction_pct"]),
+             f"Cut in emergency admissions of patients aged 75+ that would pay for the net cost, at "
+             f"{count(s.admissions.baseline_per_1000_over75)} admissions per 1,000 a year and "
+             f"{money(s.admissions.cost_per_admission)} each."),
+    ]
+
+
+def guidance_cards(results: Results, year_index: int = 0) -> list[Card]:
+    """The implied £ per head and £ per patient aged 75+ against the guidance's £5 / £50."""
+    r = year_row(results, year_index)
+    per_head, per_75 = float(r["pot_per_head"]), float(r["pot_per_over75"])
+    d_head = per_head - GUIDANCE_RATE_PER_HEAD if not math.isnan(per_head) else float("nan")
+    d_75 = per_75 - GUIDANCE_RATE_PER_OVER75 if not math.isnan(per_75) else float("nan")
+    return [
+        Card("Pot per registered patient", money(per_head, pence=True),
+             "Pot ÷ all registered patients (guidance para 36: 'around £5 per head').",
+             delta=f"{money_signed(d_head, pence=True)} vs guidance £5", delta_color="off"),
+        Card("Pot per patient aged 75+", money(per_75, pence=True),
+             "Pot ÷ registered patients aged 75+ (guidance: 'broadly equates to £50').",
+             delta=f"{money_signed(d_75, pence=True)} vs guidance £50", delta_color="off"),
+    ]
+
+
+def checks_badge(results: Results) -> tuple[bool, str]:
+    """(all passed?, one line for the green/red badge)."""
+    n = len(results.checks)
+    failed = results.checks[results.checks["status"] != "PASS"]
+    if failed.empty:
+        return True, (f"All {n} reconciliation checks pass: practice rows add up to the CCG totals to the "
+                      f"penny, in £ and in £000.")
+    names = ", ".join(str(c) for c in failed["check"])
+    return False, f"{len(failed)} of {n} reconciliation checks FAIL: {names}. Do not use these figures."
+
+
+def waterfall_steps(results: Results, year_index: int = 0) -> list[tuple[str, float, str]]:
+    """The bridge from the money in the pot to the CCG's net cost, read from the summary.
+
+    Steps are (label, £, kind) with kind 'relative' or 'total':
+    new money + recycled LES = pot; + protection paid by the CCG + LES gains − LES savings = net cost.
+    """
+    r = year_row(results, year_index)
+    return [
+        ("New money", float(r["new_money"]), "relative"),
+        ("Recycled LES", float(r["recycled"]), "relative"),
+        ("Practice pot", float(r["pot"]), "total"),
+        ("Protection paid by CCG", float(r["protection_from_commissioner"]), "relative"),
+        ("LES extended / harmonised up", float(r["les_gained"]), "relative"),
+        ("LES savings", -float(r["les_savings"]), "relative"),
+        ("Net cost to CCG", float(r["net_cost"]), "total"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Uncertainty (Monte Carlo)
+# ---------------------------------------------------------------------------------------------
+
+
+def uncertainty_cards(mc: Any, measure: str = "net_cost_after_admissions") -> list[Card]:
+    """Headline range of a Monte Carlo run (model.analysis.montecarlo.MonteCarloResult), all years."""
+    s = mc.summary
+    row = s[(s["measure"] == measure) & (s["year"].astype(str) == "All years")]
+    if row.empty:
+        return []
+    r = row.iloc[0]
+    what = "Net cost after admissions savings" if measure == "net_cost_after_admissions" else "Net cost"
+    return [
+        Card(f"{what}, all years (scenario)", money(r["deterministic"]),
+             "With every assumption at the scenario's own value."),
+        Card("Median of the draws", money(r["p50"]), f"Half of the {mc.n_draws:,} draws are above, half below."),
+        Card("90 % of draws between", f"{money_short(r['p5'])} to {money_short(r['p95'])}",
+             f"5th to 95th percentile of the draws: {money(r['p5'])} to {money(r['p95'])}."),
+        Card("Chance it pays for itself", pct(100.0 * float(r["prob_le_zero"]), 0),
+             f"Share of draws in which the {what.lower()} is £0 or less."),
+    ]
+
+
+def chance_text(mc: Any) -> str:
+    """'50 %': the share of draws in which the net cost after admissions savings is £0 or less."""
+    return pct(100.0 * float(mc.prob_net_cost_after_admissions_le_zero), 0)

@@ -1,0 +1,145 @@
+"""The practice list in use: choosing a CCG, editing cells, the checklist, and meeting-mode letters.
+
+Pure (no Streamlit). Edits made in the page's editor are kept as {row position: {column: value}}
+and laid over the list the model runs on; the file itself is never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from model.anonymise import practice_aliases
+from model.practices import les_columns
+
+EDITABLE_FIXED = ("participating", "list_size", "over75")
+
+
+def bytes_key(data: bytes) -> str:
+    """A short fingerprint of a file's bytes (for caches and the uploaded list's id)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def ccg_options(practices: pd.DataFrame) -> list[tuple[str, str]]:
+    """(commissioner code, 'CODE · 69 practices · 647,677 patients') per commissioner, by code."""
+    g = practices.groupby("commissioner", observed=True, sort=True).agg(
+        n=("practice_code", "size"), patients=("list_size", "sum"))
+    return [(str(c), f"{c} · {int(r.n):,} practices · {int(r.patients):,} patients") for c, r in g.iterrows()]
+
+
+def one_ccg(practices: pd.DataFrame, code: str) -> pd.DataFrame:
+    return practices[practices["commissioner"].astype(str) == str(code)].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Meeting mode
+# ---------------------------------------------------------------------------------------------
+
+
+def aliases_for(frame: pd.DataFrame) -> dict[str, str]:
+    """Meeting-mode letters for a practice list, the same ones model.anonymise gives its results
+    (practices in commissioner, practice-code order)."""
+    f = frame
+    if "commissioner" in f:
+        f = f.sort_values(["commissioner", "practice_code"], kind="stable")
+    else:
+        f = f.sort_values("practice_code", kind="stable")
+    return practice_aliases(f["practice_code"].astype(str))
+
+
+def anonymise_list(frame: pd.DataFrame) -> pd.DataFrame:
+    """A practice list with codes and names replaced by the meeting-mode letters (rows unchanged)."""
+    out = frame.copy()
+    aliases = aliases_for(frame)
+    out["practice_code"] = out["practice_code"].astype(str).map(aliases)
+    if "practice_name" in out:
+        out["practice_name"] = out["practice_code"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Edits
+# ---------------------------------------------------------------------------------------------
+
+
+def editable_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns a user may edit in the app: participation, list sizes and LES values."""
+    cols = [c for c in EDITABLE_FIXED if c in frame.columns]
+    if "weighted_list" in frame.columns:
+        cols.append("weighted_list")
+    return cols + les_columns(frame)
+
+
+def merge_edits(stored: Mapping[int, Mapping[str, Any]] | None,
+                new: Mapping[Any, Mapping[str, Any]] | None) -> dict[int, dict[str, Any]]:
+    """Cell edits (row position -> {column: value}) of `new` laid over `stored` (absolute values)."""
+    out: dict[int, dict[str, Any]] = {int(k): dict(v) for k, v in (stored or {}).items()}
+    for k, v in (new or {}).items():
+        out.setdefault(int(k), {}).update(v)
+    return out
+
+
+def apply_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] | None) -> pd.DataFrame:
+    """The practice list with cell edits applied (only editable columns; unknown rows ignored)."""
+    if not edits:
+        return frame
+    out = frame.copy()
+    allowed = set(editable_columns(frame))
+    for row, cells in edits.items():
+        row = int(row)
+        if not 0 <= row < len(out):
+            continue
+        for col, value in cells.items():
+            if col not in allowed:
+                continue
+            if out[col].dtype.kind in "iu" and (value is None or (isinstance(value, float) and value != int(value))):
+                out[col] = out[col].astype(float)  # let validation name the bad cell
+            if out[col].dtype.kind == "b" and value is None:
+                value = True
+            out.iloc[row, out.columns.get_loc(col)] = value
+    return out
+
+
+def edits_key(edits: Mapping[int, Mapping[str, Any]] | None) -> str:
+    """A short fingerprint of a set of edits (the edited list's id, for the caches)."""
+    return hashlib.sha256(json.dumps(edits or {}, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def describe_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] | None,
+                   aliases: Mapping[str, str] | None = None) -> list[str]:
+    """One line per edited cell: 'K83003 participating: true → false'."""
+    out = []
+    for row, cells in sorted((edits or {}).items()):
+        if not 0 <= int(row) < len(frame):
+            continue
+        code = str(frame.iloc[int(row)]["practice_code"])
+        if aliases:
+            code = aliases.get(code, code)
+        for col, value in cells.items():
+            if col in frame.columns:
+                out.append(f"{code} {col}: {frame.iloc[int(row)][col]} → {value}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------------------------
+
+
+def checklist(report: Any) -> list[tuple[str, str]]:
+    """The validation report as (kind, text) lines; kind is 'ok', 'error', 'warning' or 'info'."""
+    out = []
+    for line in report.to_text().splitlines():
+        if line.startswith("✔"):
+            out.append(("ok", line[1:].strip()))
+        elif line.startswith("✖"):
+            out.append(("error", line[1:].strip()))
+        elif line.startswith("⚠"):
+            out.append(("warning", line[1:].strip()))
+        else:
+            out.append(("info", line.strip()))
+    return out

@@ -4,6 +4,10 @@ Written for obviousness, not speed: loops over commissioners, years and practice
 floats in pence until it is rounded, then as whole pence (int). It imports nothing from ``model``
 except (indirectly, via its argument) the ``Scenario`` type, whose fields it reads.
 
+It builds every column of the engine's practices, localities and summary tables (docs/design.md §4.12),
+in the same order (``PRACTICES_COLUMNS``, ``LOCALITIES_COLUMNS``, ``SUMMARY_COLUMNS``, written out here
+rather than read from the register, so a column dropped from either side is noticed).
+
 It follows the decisions that ``model/engine.py``'s module docstring lists (docs/design.md §10):
 - practices are sorted by commissioner then practice code;
 - the pot is sized on every registered patient of the commissioner, participating or not;
@@ -29,7 +33,13 @@ And these, also the engine's (not in its docstring):
   protection needing more than the whole pot is scaled down pro rata by largest remainder;
 - admissions avoided and saved are not gated by the funding (docs/design.md §4.10); the break-even
   reduction is 0 when the net cost is not positive and NaN when there are no patients aged 75+;
-- the recycled part of each allocation is the allocation × recycled / pot (largest remainder).
+- the recycled part of each allocation is the allocation × recycled / pot (largest remainder);
+- per-head figures are the £ figure ÷ the (grown) list size or patients aged 75+, NaN when that is 0;
+- `paid_to` is the practice code, or its locality when the money is paid by locality;
+- a locality row adds up its practices' rows (commissioner × locality × year); its winners and losers
+  count practices with a net change above / below £0.00, taking part or not;
+- `identity_expected` is the right-hand side of the §4.9 money identity: pot + protection paid by the
+  commissioner − LES savings + LES gained.
 """
 
 from __future__ import annotations
@@ -193,6 +203,7 @@ class Practice:
 class ReferenceResults:
     practices: pd.DataFrame
     summary: pd.DataFrame
+    localities: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     solved_topslice: dict = field(default_factory=dict)  # (commissioner, year_index) -> pence, before settling
 
@@ -242,6 +253,11 @@ def growth_factor(pct: float, years: int, t: int) -> float:
     0.9331559999999999, not 0.933156), and that binary noise can decide which of two tied practices
     gets an odd penny. Same noise, same penny."""
     return float(((1.0 + pct / 100.0) ** np.arange(years))[t])
+
+
+def per(x: float, d: float) -> float:
+    """x ÷ d, NaN when d is 0 (a £ per head with no heads is not a number)."""
+    return x / d if d > 0 else math.nan
 
 
 def allowed_loss_share(scenario, t: int) -> float:
@@ -469,17 +485,22 @@ def commissioner_year(sc, c: str, ps: list[Practice], t: int, label: str,
         ("the floors cost more than the pot", sharing.floors_unaffordable),
         ("every practice is at the cap", sharing.caps_bind_all)) if flag and pot > 0]
     rows = [{
-        "commissioner": c, "practice_code": p.code, "year": label, "year_index": t,
+        "commissioner": c, "practice_code": p.code, "practice_name": p.name, "locality": p.locality,
+        "paid_to": p.locality if sharing.by_locality else p.code, "year": label, "year_index": t,
         "participating": p.participating, "list_size": lists[i], "over75": over75[i],
         "allocation": allocation[i], "new_money_share": allocation[i] - rec_share[i],
         "recycled_share": rec_share[i], "les_lost": loss[i], "les_gained": gain[i],
         "protection": protection[i], "net_change": net[i],
+        "net_change_per_head": per(net[i] / 100.0, lists[i]),
+        "allocation_per_head": per(allocation[i] / 100.0, lists[i]),
+        "allocation_per_over75": per(allocation[i] / 100.0, over75[i]),
         "admissions_to_break_even": allocation[i] / 100.0 / adm.cost_per_admission,
     } for i, p in enumerate(ps)]
+    list_total = fsum_in_order(lists)
     summary = {
         "commissioner": c, "year": label, "year_index": t, "practices": n,
         "participating": sum(1 for p in ps if p.participating),
-        "list_size": fsum_in_order(lists), "over75": o_total,
+        "list_size": list_total, "over75": o_total,
         "base_pot": base_pot, "pot": pot, "new_money": new_money, "recycled": recycled,
         "les_savings": savings, "les_gained": sum(gain), "allocation": sum(allocation),
         "topslice": topslice, "protection": sum(protection),
@@ -488,6 +509,8 @@ def commissioner_year(sc, c: str, ps: list[Practice], t: int, label: str,
         "net_cost_after_admissions": net_cost - saving,
         "winners": sum(1 for x in net if x > 0), "losers": sum(1 for x in net if x < 0),
         "break_even_reduction_pct": break_even,
+        "pot_per_head": per(pot / 100.0, list_total), "pot_per_over75": per(pot / 100.0, o_total),
+        "identity_expected": pot + from_commissioner - savings + sum(gain),
     }
     return rows, summary, warnings, solved
 
@@ -519,6 +542,7 @@ def run_reference(df: pd.DataFrame, scenario, topslice_override: dict | None = N
             summary_rows.append(summary)
             warnings.extend(year_warnings)
 
+    locality_rows = localities(practice_rows)
     practices = pd.DataFrame(practice_rows).sort_values(["year_index", "commissioner", "practice_code"],
                                                         kind="stable").reset_index(drop=True)
     summary = pd.DataFrame(summary_rows).sort_values(["year_index", "commissioner"],
@@ -527,11 +551,55 @@ def run_reference(df: pd.DataFrame, scenario, topslice_override: dict | None = N
         practices[col] = practices[col] / 100.0
     for col in PENCE_SUMMARY:
         summary[col] = summary[col] / 100.0
-    return ReferenceResults(practices=practices, summary=summary, warnings=warnings, solved_topslice=solved)
+    return ReferenceResults(practices=practices[list(PRACTICES_COLUMNS)], summary=summary[list(SUMMARY_COLUMNS)],
+                            localities=pd.DataFrame(locality_rows, columns=list(LOCALITIES_COLUMNS)),
+                            warnings=warnings, solved_topslice=solved)
+
+
+def localities(practice_rows: list[dict]) -> list[dict]:
+    """docs/design.md §4.12: practice rows (money in pence) added up by year, commissioner and locality,
+    in that order, with per-head figures; money in £."""
+    groups: dict[tuple[int, str, str], list[dict]] = {}
+    for r in practice_rows:   # practice order (commissioner, code) within each group
+        groups.setdefault((r["year_index"], r["commissioner"], r["locality"]), []).append(r)
+    out = []
+    for (_, c, loc), members in sorted(groups.items(), key=lambda kv: kv[0]):
+        row = {"commissioner": c, "locality": loc, "year": members[0]["year"],
+               "practices": len(members),
+               "winners": sum(1 for r in members if r["net_change"] > 0),
+               "losers": sum(1 for r in members if r["net_change"] < 0),
+               "list_size": fsum_in_order(r["list_size"] for r in members),
+               "over75": fsum_in_order(r["over75"] for r in members)}
+        for col in PENCE_LOCALITY:
+            row[col] = sum(r[col] for r in members) / 100.0
+        row["allocation_per_head"] = per(row["allocation"], row["list_size"])
+        row["allocation_per_over75"] = per(row["allocation"], row["over75"])
+        row["net_change_per_head"] = per(row["net_change"], row["list_size"])
+        out.append(row)
+    return out
 
 
 PENCE_PRACTICE = ["allocation", "new_money_share", "recycled_share", "les_lost", "les_gained", "protection",
                   "net_change", "unfunded_commitment"]
 PENCE_SUMMARY = ["base_pot", "pot", "new_money", "recycled", "les_savings", "les_gained", "allocation",
                  "topslice", "protection", "protection_from_commissioner", "retained", "net_cost",
-                 "admissions_saving", "net_cost_after_admissions", "unfunded_commitment"]
+                 "admissions_saving", "net_cost_after_admissions", "unfunded_commitment", "identity_expected"]
+PENCE_LOCALITY = ["allocation", "protection", "les_lost", "les_gained", "net_change", "new_money_share",
+                  "recycled_share", "unfunded_commitment"]
+
+# The columns of each table, in the engine's order (docs/design.md §4.12).
+PRACTICES_COLUMNS = (
+    "commissioner", "practice_code", "practice_name", "locality", "paid_to", "year", "year_index",
+    "participating", "list_size", "over75", "allocation", "new_money_share", "recycled_share", "les_lost",
+    "les_gained", "protection", "net_change", "net_change_per_head", "allocation_per_head",
+    "allocation_per_over75", "admissions_to_break_even", "unfunded_commitment")
+LOCALITIES_COLUMNS = (
+    "commissioner", "locality", "year", "practices", "winners", "losers", "list_size", "over75", "allocation",
+    "protection", "les_lost", "les_gained", "net_change", "new_money_share", "recycled_share",
+    "unfunded_commitment", "allocation_per_head", "allocation_per_over75", "net_change_per_head")
+SUMMARY_COLUMNS = (
+    "commissioner", "year", "year_index", "practices", "participating", "list_size", "over75", "base_pot", "pot",
+    "new_money", "recycled", "les_savings", "les_gained", "allocation", "topslice", "protection",
+    "protection_from_commissioner", "retained", "net_cost", "admissions_avoided", "admissions_saving",
+    "net_cost_after_admissions", "unfunded_commitment", "winners", "losers", "break_even_reduction_pct",
+    "pot_per_head", "pot_per_over75", "identity_expected")

@@ -61,7 +61,8 @@ def test_run_outputs_are_byte_identical_to_the_record(data, scenario):
 def test_every_results_table_fits_the_register(scenario):
     """The tables of every shipped scenario on England have the register's columns, in order, and
     values of the register's kinds (tests/schemas.py)."""
-    from model.scenario import load_scenario_file
     from schemas import validate
+
+    from model.scenario import load_scenario_file
 
     validate(run(_prepared("england"), load_scenario_file(str(ROOT / "scenarios" / f"{scenario}.yaml"))))

@@ -79,6 +79,17 @@ def warning_lines(report: ValidationReport, practices_path: str) -> list[str]:
     More than :data:`FOLD_OVER` warnings of a known kind (e.g. practices with an implausible share of
     patients aged 75+, seven of them on the England list) become one line; the others are listed one
     by one, at most :data:`MAX_WARNINGS_SHOWN`, then counted. ``validate`` lists every one.
+
+    >>> from model.validation import Problem
+    >>> old = [Problem("warning", "list.csv", row, "Aged 75+", "over 40 % of patients aged 75+", "over75_share")
+    ...        for row in (2, 3, 4, 5)]
+    >>> other = Problem("warning", "list.csv", 7, "List Size", "the list size is 0")
+    >>> report = ValidationReport("list.csv", [], [*old, other], n_rows=6, n_commissioners=1)
+    >>> for line in warning_lines(report, "list.csv"):
+    ...     print(line)
+    warning: 4 practices in list.csv have over 40 % of patients aged 75+ (check the figures); `python -m model
+    validate --practices list.csv` lists them
+    warning: list.csv, row 7, column 'List Size': the list size is 0
     """
     validate = f"`python -m model validate --practices {shlex.quote(practices_path)}`"
     lines: list[str] = []

@@ -3,6 +3,16 @@
 Charts (screen), the workbook and the one-pagers (papers) and the app's theme
 (``.streamlit/config.toml``, which cannot import Python and repeats the four theme colours) take
 their colours from here.
+
+Better off is NHS green and worse off NHS red, wherever a figure is coloured:
+
+>>> (GAIN, LOSS) == (NHS_GREEN, NHS_RED) == ("#007F3B", "#D5281B")
+True
+
+and a workbook check says PASS or FAIL in Excel's own "Good" and "Bad" cell colours:
+
+>>> (PASS_FILL, PASS_TEXT), (FAIL_FILL, FAIL_TEXT)
+(('#C6EFCE', '#006100'), ('#FFC7CE', '#9C0006'))
 """
 
 from __future__ import annotations

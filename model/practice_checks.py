@@ -86,6 +86,12 @@ def _parse_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """Numbers as people type them: '12,345', '£1,234.56', '(1,234)' (= -1234), '-' or blank.
 
     Returns (values, blank, bad): values are NaN where blank or bad.
+
+    >>> values, blank, bad = _parse_numbers(pd.Series(["12,345", "£1,234.56", "(1,234)", "-", "12,34"]))
+    >>> values.tolist()
+    [12345.0, 1234.56, -1234.0, nan, nan]
+    >>> blank.tolist(), bad.tolist()   # '-' is a blank cell; '12,34' is not a number anyone meant
+    ([False, False, False, True, False], [False, False, False, False, True])
     """
     s = text.str.strip()
     blank = s.isin(["", "-", "–", "—"]).to_numpy()

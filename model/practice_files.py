@@ -105,6 +105,18 @@ _SAVE_AS = "Open it in Excel and save it as an Excel workbook (.xlsx) or as CSV.
 
 
 def _parse_bytes(data: bytes, name: str) -> _Table | list[Problem]:
+    """The file's bytes as a sheet of text, or the problems that stop it being read.
+
+    Title rows above the header are skipped (and said so); row numbers are the ones the user sees:
+
+    >>> table = _parse_bytes(b'Nene practices 2014/15\\n\\nPractice Code,List Size\\nK83001,"12,345"\\n', "nene.csv")
+    >>> table.header, table.header_row, table.rows.tolist(), table.body.values.tolist()
+    (['Practice Code', 'List Size'], 3, [4], [['K83001', '12,345']])
+    >>> [str(w) for w in table.warnings]
+    ['nene.csv: rows 1 to 2 above the header (row 3) were skipped']
+    >>> [str(p) for p in _parse_bytes(b"%PDF-1.4", "nene.xlsx")]  # doctest: +ELLIPSIS
+    ['nene.xlsx: this is not a CSV or Excel file: it looks like a PDF document. Open it in Excel and save it as ...']
+    """
     ext = Path(name).suffix.lower()
     if not data.strip():
         return [error(name, "the file is empty")]
@@ -149,7 +161,11 @@ def _parse_zip(data: bytes, name: str, ext: str) -> _Table | list[Problem]:
 
 
 def _cell_text(value: Any) -> str:
-    """One cell as text: numbers exactly (12345.0 -> '12345'), blanks as ''."""
+    """One cell as text: numbers exactly (12345.0 -> '12345'), blanks as ''.
+
+    >>> _cell_text(12345.0), _cell_text(1234.56), _cell_text(None), _cell_text(_dt.date(2014, 4, 1))
+    ('12345', '1234.56', '', '2014-04-01')
+    """
     if value is None:
         return ""
     if isinstance(value, str):

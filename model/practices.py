@@ -108,6 +108,20 @@ def validate_frame(df: pd.DataFrame, filename: str = "<table>", *, first_row: in
     The frame may use canonical or aliased column names and numbers or text in its cells.
     ``first_row`` is the row number reported for the frame's first row (default 2, as in a
     file whose header is row 1, so rows line up with the file the frame came from).
+
+    >>> table = pd.DataFrame({"Practice Code": ["k83001", "K83002", "K83003"],
+    ...                       "List Size": ["1,000", "2000", "3000"], "Patients 75+": [80, 150, 300]})
+    >>> loaded = validate_frame(table)
+    >>> loaded.ok, loaded.practices[["practice_code", "list_size", "over75"]].values.tolist()
+    (True, [['K83001', 1000, 80], ['K83002', 2000, 150], ['K83003', 3000, 300]])
+    >>> loaded.report.total_list_size, loaded.report.commissioners
+    (6000, ['CCG'])
+
+    Every problem is named by its row and column, and nothing is loaded while there is an error:
+
+    >>> bad = validate_frame(table.assign(**{"Patients 75+": [80, 2500, 300]}))
+    >>> bad.practices is None, [str(p) for p in bad.report.errors]
+    (True, ["<table>, row 3, column 'Patients 75+': patients aged 75+ (2,500) are more than the list size (2,000)"])
     """
     try:
         header = ["" if c is None else str(c).strip() for c in df.columns]

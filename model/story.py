@@ -63,6 +63,26 @@ def practice_story(rows: pd.DataFrame | PracticeRows, results: Results, who: str
     `year_index` says otherwise), then the years.
 
     `rows` are the practice's rows of ``results.practices`` (any order); `who` names it in the text.
+
+    A £30,000 pot (£5 a head) shared by list size; Brook loses its £12,000 minor-surgery LES and is fully
+    protected in the first year only (protection top-sliced from the pot):
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [80, 150, 300], "les_minor_surgery": [0.0, 12000.0, 0.0]})
+    >>> scenario = Scenario(horizon_years=2).with_changes({
+    ...     "les.schemes": {"les_minor_surgery": {"action": "decommission"}},
+    ...     "les.protection.max_loss_pct": [0.0, 100.0]})
+    >>> results = run(practices, scenario)
+    >>> for sentence in practice_story(results.practices.query("practice_code == 'P2'"), results, "Brook"):
+    ...     print(sentence)
+    In 2014/15 Brook receives £9,000, all of it new money.
+    It loses £12,000 of LES income and receives £3,000 of transitional protection.
+    Overall it is no better and no worse off in 2014/15.
+    Protection is paid in 2014/15 only; from 2015/16 the net change is −£2,000 a year.
+    Avoiding 3.6 emergency admissions of patients aged 75+ a year, at £2,500 each, would pay for the 2014/15 allocation.
+    Over 2014/15 to 2015/16 Brook receives £19,000 in all, and its net change adds up to −£2,000.
     """
     s = results.scenario
     rows = PracticeRows(rows)

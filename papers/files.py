@@ -34,6 +34,20 @@ def write_run(results: Results, out_dir: Path | str, practices_input: pd.DataFra
     With `practices_input` (the practice list as loaded) the workbook also carries an "Input practices"
     sheet and the Data sheet records the list's size and fingerprint. Returns the paths written, by file
     name.
+
+    >>> import tempfile
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [80, 150, 300]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = write_run(run(practices, Scenario(horizon_years=1)), folder)
+    ...     lines = written["practices.csv"].read_text(encoding="utf-8-sig").splitlines()
+    >>> sorted(written)
+    ['checks.csv', 'localities.csv', 'practices.csv', 'results.xlsx', 'scenario.yaml', 'summary.csv']
+    >>> header = lines[0].split(",")
+    >>> [dict(zip(header, line.split(",")))["allocation"] for line in lines[1:]]  # the £30,000 pot, to the penny
+    ['5000.00', '10000.00', '15000.00']
     """
     files = result_files(results)
     files["results.xlsx"] = workbook_bytes(results, data_sources_text, practices_input=practices_input)

@@ -351,6 +351,18 @@ def render_html(results: Results, practice_code: str, anonymise: bool = False, *
     With `anonymise` (meeting mode) the practice is shown as "Practice C" (the letter it has in the
     anonymised results, see :mod:`model.anonymise`) and its name and code appear nowhere on the page.
     Raises ValueError when the code is not in the results.
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "practice_name": ["Abbey", "Brook", "Castle"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300]})
+    >>> results = run(practices, Scenario(horizon_years=1))
+    >>> page = render_html(results, "P2")
+    >>> page.startswith("<!DOCTYPE html>"), "<h1>Brook (P2)</h1>" in page, '"value">£10,000<' in page
+    (True, True, True)
+    >>> page = render_html(results, "P2", anonymise=True)
+    >>> "<h1>Practice B</h1>" in page, "Brook" in page, "P2" in page
+    (True, False, False)
     """
     rows = _Rows(_practice_rows(results, practice_code, commissioner))
     if anonymise:
@@ -360,6 +372,11 @@ def render_html(results: Results, practice_code: str, anonymise: bool = False, *
 
 
 def _file_name(text: str) -> str:
+    """A safe file name: 'St. Mary's Surgery' -> 'St._Mary_s_Surgery'.
+
+    >>> _file_name("St. Mary's Surgery"), _file_name("../.."), _file_name("Practice C")
+    ('St._Mary_s_Surgery', 'practice', 'Practice_C')
+    """
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "practice"
 
 

@@ -30,7 +30,22 @@ class Card:
 
 
 def headline_cards(results: Results, year_index: int = 0) -> list[Card]:
-    """The Overview's headline figures for one year, in reading order."""
+    """The Overview's headline figures for one year, in reading order.
+
+    A £30,000 pot (£5 a head for 6,000 patients) shared by list size, no LES changed:
+
+    >>> import pandas as pd
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "practice_name": ["Abbey", "Brook", "Castle"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300]})
+    >>> cards = headline_cards(run(practices, Scenario()))
+    >>> [(c.label, c.value) for c in cards[:2]] + [(c.label, c.value) for c in cards[-2:]]
+    [('Practice pot 2014/15', '£30,000'), ('New money', '£30,000'), ('Better off / worse off', '3 / 0'),
+     ('Break-even admissions cut', '6.5 %')]
+    >>> cards[5].delta   # the net cost over the five years modelled
+    '£150,000 over 5 years'
+    """
     s = results.scenario
     r = year_row(results, year_index)
     year = str(r["year"])
@@ -78,7 +93,16 @@ def guidance_cards(results: Results, year_index: int = 0) -> list[Card]:
 
 
 def checks_badge(results: Results) -> tuple[bool, str]:
-    """(all passed?, one line for the green/red badge)."""
+    """(all passed?, one line for the green/red badge).
+
+    >>> import pandas as pd
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "practice_name": ["Abbey", "Brook", "Castle"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300]})
+    >>> checks_badge(run(practices, Scenario()))  # doctest: +ELLIPSIS
+    (True, 'All ... reconciliation checks pass: practice rows add up to the CCG totals to the penny, in £ and in £000.')
+    """
     n = len(results.checks)
     failed = results.checks[results.checks["status"] != "PASS"]
     if failed.empty:

@@ -103,6 +103,11 @@ def _safe_series(s: pd.Series) -> list[str]:
 
 
 def _sign_colours(values: pd.Series) -> list[str]:
+    """Green for better off, red for worse off, grey for no change (to the penny).
+
+    >>> _sign_colours(pd.Series([12.5, -3.0, 0.001])) == [NHS_GREEN, NHS_RED, NHS_MID_GREY]
+    True
+    """
     return [NHS_GREEN if v > 0.005 else NHS_RED if v < -0.005 else NHS_MID_GREY for v in values]
 
 
@@ -167,7 +172,21 @@ def waterfall(results: Results, year_index: int = 0, large: bool = False) -> go.
 
 
 def net_change_per_head(results: Results, year_index: int = 0, large: bool = False) -> go.Figure:
-    """One bar per practice: its net change per registered patient, best off first."""
+    """One bar per practice: its net change per registered patient, best off first.
+
+    A £30,000 pot shared by patients aged 75+: Castle, with the oldest list, gains most per patient.
+
+    >>> import pandas as pd
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "practice_name": ["Abbey", "Brook", "Castle"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300]})
+    >>> by_age = Scenario(horizon_years=1).with_changes({"distribution.weights.list_size": 0.0,
+    ...                                                  "distribution.weights.over75": 1.0})
+    >>> bars = net_change_per_head(run(practices, by_age)).data[0]
+    >>> bars.x, [round(y, 2) for y in bars.y], bars.marker.color == (NHS_GREEN,) * 3
+    (('P3', 'P1', 'P2'), [5.66, 4.53, 4.25], True)
+    """
     p = _year_practices(results, year_index).sort_values("net_change_per_head", ascending=False, kind="stable")
     year = year_labels(results)[year_index]
     custom = [list(c) for c in zip(_safe_series(p["practice_name"]), [money_signed(v) for v in p["net_change"]])]

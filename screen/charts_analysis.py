@@ -61,7 +61,11 @@ def _axis(kind: str, scale: float = 1.0) -> dict:
 
 
 def _money_scale(values: np.ndarray | list[float], kind: str = "money") -> float:
-    """1e6 when a money axis reaches £1m (then it is shown in £m, e.g. '£12.5m'), else 1."""
+    """1e6 when a money axis reaches £1m (then it is shown in £m, e.g. '£12.5m'), else 1.
+
+    >>> _money_scale([30000.0, -5000.0]), _money_scale([3238385.0, float("nan")]), _money_scale([2e6], "count")
+    (1.0, 1000000.0, 1.0)
+    """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     return 1e6 if kind == "money" and v.size and np.abs(v).max() >= 1e6 else 1.0
@@ -80,7 +84,11 @@ def _fmt(x: float, kind: str) -> str:
 
 
 def _value_text(x: float, unit: str) -> str:
-    """Short bar label for an assumption value: '£6', '4 %', '0.2'."""
+    """Short bar label for an assumption value: '£6', '4 %', '0.2'.
+
+    >>> _value_text(6.0, "£ per registered patient per year"), _value_text(4.0, "% per year"), _value_text(0.2, "share")
+    ('£6', '4 %', '0.2')
+    """
     if unit.startswith("£"):
         return f"£{x:,.6g}"
     if unit.startswith("%"):

@@ -48,7 +48,25 @@ def compare_headline_table(summary_long: pd.DataFrame, year: str) -> pd.DataFram
 
 
 def compare_deltas(practices_cmp: pd.DataFrame, year: str, figure: str = "net_change") -> pd.DataFrame:
-    """Per practice, one year: each other scenario's change in `figure` against the first scenario."""
+    """Per practice, one year: each other scenario's change in `figure` against the first scenario.
+
+    A £30,000 pot shared by list size, then by patients aged 75+:
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "practice_name": ["Abbey", "Brook", "Castle"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300]})
+    >>> from model.analysis.compare import compare_practices
+    >>> by_list = Scenario(horizon_years=1)
+    >>> by_age = by_list.with_changes({"name": "By age 75+", "distribution.weights.list_size": 0.0,
+    ...                                "distribution.weights.over75": 1.0})
+    >>> deltas = compare_deltas(compare_practices([run(practices, by_list), run(practices, by_age)]), "2014/15")
+    >>> deltas.columns.tolist()
+    ['Code', 'Practice', 'Locality', 'net_change [Guidance default]',
+     'net_change change [By age 75+ vs Guidance default]']
+    >>> deltas.iloc[:, [1, 3, 4]].values.tolist()
+    [['Abbey', 5000.0, -471.7], ['Brook', 10000.0, -1509.43], ['Castle', 15000.0, 1981.13]]
+    """
     rows = practices_cmp[practices_cmp["year"].astype(str) == str(year)]
     change_cols = [c for c in rows.columns if c.startswith(f"{figure} change [")]
     base_col = next(c for c in rows.columns if c.startswith(f"{figure} [")) if change_cols else None

@@ -30,7 +30,19 @@ def practice_years_table(results: Results, practice_code: str) -> tuple[pd.DataF
 
 
 def practice_choices(results: Results) -> list[tuple[str, str]]:
-    """(practice_code, 'CODE · Name') for a picker, in results order (names already anonymised if so)."""
+    """(practice_code, 'CODE · Name') for a picker, in results order (names already anonymised if so).
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "practice_name": ["Abbey", "Brook", "Castle"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300]})
+    >>> results = run(practices, Scenario(horizon_years=1))
+    >>> practice_choices(results)
+    [('P1', 'P1 · Abbey'), ('P2', 'P2 · Brook'), ('P3', 'P3 · Castle')]
+    >>> from model.anonymise import anonymise
+    >>> practice_choices(anonymise(results))[:1], code_for_alias(results, "Practice C")
+    ([('Practice A', 'Practice A')], 'P3')
+    """
     p = results.practices
     p = p[p["year_index"] == 0]
     out = []

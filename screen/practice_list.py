@@ -25,10 +25,16 @@ def bytes_key(data: bytes) -> str:
 
 
 def ccg_options(practices: pd.DataFrame) -> list[tuple[str, str]]:
-    """(commissioner code, 'CODE · 69 practices · 647,677 patients') per commissioner, by code."""
+    """(commissioner code, 'CODE · 69 practices · 647,677 patients') per commissioner, by code.
+
+    >>> ccg_options(pd.DataFrame({"commissioner": ["04G", "03V", "04G", "03V"],
+    ...                           "practice_code": ["P1", "P2", "P3", "P4"], "list_size": [1000, 2000, 3000, 1500]}))
+    [('03V', '03V · 2 practices · 3,500 patients'), ('04G', '04G · 2 practices · 4,000 patients')]
+    """
     g = practices.groupby("commissioner", observed=True, sort=True).agg(
         n=("practice_code", "size"), patients=("list_size", "sum"))
-    return [(str(c), f"{c} · {int(r.n):,} practices · {int(r.patients):,} patients") for c, r in g.iterrows()]
+    return [(str(c), f"{c} · {int(r.n):,} practice{'s' if int(r.n) != 1 else ''} · {int(r.patients):,} patients")
+            for c, r in g.iterrows()]
 
 
 def one_ccg(practices: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -111,7 +117,20 @@ def edits_key(edits: Mapping[int, Mapping[str, Any]] | None) -> str:
 
 def describe_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] | None,
                    aliases: Mapping[str, str] | None = None) -> list[str]:
-    """One line per edited cell: 'K83003 participating: true → false'."""
+    """One line per edited cell: 'K83003 participating: true → false'.
+
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [80, 150, 300], "participating": True})
+    >>> edits = merge_edits({1: {"list_size": 2100}}, {"1": {"participating": False}})
+    >>> edits
+    {1: {'list_size': 2100, 'participating': False}}
+    >>> describe_edits(practices, edits)
+    ['P2 list_size: 2000 → 2100', 'P2 participating: True → False']
+    >>> apply_edits(practices, edits)[["practice_code", "list_size", "participating"]].values.tolist()
+    [['P1', 1000, True], ['P2', 2100, False], ['P3', 3000, True]]
+    >>> describe_edits(practices, edits, aliases_for(practices))[0]
+    'Practice B list_size: 2000 → 2100'
+    """
     out = []
     for row, cells in sorted((edits or {}).items()):
         if not 0 <= int(row) < len(frame):

@@ -2,6 +2,12 @@
 
 The sidebar is tinted like the input cells of a CCG workbook under an "Inputs" banner; meeting mode
 enlarges text for a projector. The theme colours themselves are in ``.streamlit/config.toml``.
+
+>>> from model.palette import BANNER_FILL, PANEL_FILL
+>>> f"background-color: {PANEL_FILL};" in BASE_CSS, f"background: {BANNER_FILL};" in BASE_CSS
+(True, True)
+>>> INPUTS_BANNER.startswith('<div class="inputs-banner">Inputs')   # the banner BASE_CSS styles
+True
 """
 
 from __future__ import annotations

@@ -37,7 +37,11 @@ TEXT_WIDTHS = {"Practice": 230, "Locality": 115}
 
 
 def thousands(x: float | None) -> str:
-    """A figure already in £000, as text with one decimal: '3,238.4', '−19.8'."""
+    """A figure already in £000, as text with one decimal: '3,238.4', '−19.8'.
+
+    >>> thousands(3238.385), thousands(-19.8), thousands(None)
+    ('3,238.4', '−19.8', '–')
+    """
     return "–" if _bad(x) else f"{float(x):,.1f}".replace("-", MINUS)
 
 
@@ -163,7 +167,21 @@ def key_columns(df: pd.DataFrame) -> list[str]:
 
 def in_thousands(df: pd.DataFrame, kinds: Mapping[str, str]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Whole-pound money columns as £000 (for wide tables): 'Allocation (£)' 42,190 -> 'Allocation (£000)' 42.19.
-    Per-patient figures stay in £ and pence."""
+    Per-patient figures stay in £ and pence.
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "practice_name": ["Abbey", "Brook", "Castle"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300]})
+    >>> table, kinds = practice_table(run(practices, Scenario(horizon_years=1)))
+    >>> table[["Practice", "Allocation (£)", "Net change per patient (£)"]].values.tolist()   # best off first
+    [['Castle', 15000.0, 5.0], ['Brook', 10000.0, 5.0], ['Abbey', 5000.0, 5.0]]
+    >>> wide, wide_kinds = in_thousands(table, kinds)
+    >>> wide[["Practice", "Allocation (£000)", "Net change per patient (£)"]].values.tolist()
+    [['Castle', 15.0, 5.0], ['Brook', 10.0, 5.0], ['Abbey', 5.0, 5.0]]
+    >>> wide_kinds["Allocation (£000)"], wide_kinds["Net change per patient (£)"]
+    ('money000', 'rate')
+    """
     out = df.copy()
     new_kinds: dict[str, str] = {}
     renames = {}

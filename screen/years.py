@@ -62,12 +62,32 @@ def funding_cliff(results: Results) -> dict[str, Any] | None:
 
 
 def cliff_sentence(results: Results) -> str:
-    """Plain-English summary of the year-by-year money: the cliff and the staff costs it strands."""
+    """Plain-English summary of the year-by-year money: the cliff and the staff costs it strands.
+
+    A £30,000 pot paid for two years only, 60 % of it turned into staff:
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [80, 150, 300]})
+    >>> two_years = Scenario(horizon_years=3).with_changes({"funding.type": "non_recurrent", "funding.years": 2,
+    ...                                                     "staffing.committed_pct": 60.0})
+    >>> results = run(practices, two_years)
+    >>> funding_cliff(results)
+    {'year': '2016/17', 'before': 30000.0, 'after': 0.0, 'drop': 30000.0, 'unfunded': 18000.0}
+    >>> print(cliff_sentence(results))
+    The money is non-recurrent (2 years only). In 2016/17 the pot falls from £30,000 to £0 (a cliff of £30,000).
+    Practices that turned 60 % of their allocation into staff are left holding £18,000 of unfunded staff costs
+    that year.
+    >>> print(cliff_sentence(run(practices, Scenario())))
+    The money is recurrent (paid every year): the pot does not fall over the 5 years modelled, so there is no
+    cliff.
+    """
     s = results.scenario
     cliff = funding_cliff(results)
     if cliff is None:
         return (f"The money is {funding_text(s)}: the pot does not fall over the "
-                f"{s.horizon_years} years modelled, so there is no cliff.")
+                f"{s.horizon_years} year{'s' if s.horizon_years != 1 else ''} modelled, so there is no cliff.")
     text = (f"The money is {funding_text(s)}. In {cliff['year']} the pot falls from "
             f"{money(cliff['before'])} to {money(cliff['after'])} (a cliff of {money(cliff['drop'])}).")
     if cliff["unfunded"] > 0:

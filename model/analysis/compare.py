@@ -54,7 +54,26 @@ def compare_summary(runs: Sequence[Results]) -> pd.DataFrame:
 
 
 def compare_practices(runs: Sequence[Results]) -> pd.DataFrame:
-    """Per practice and year: each scenario's figures and the change from the first (the baseline)."""
+    """Per practice and year: each scenario's figures and the change from the first (the baseline).
+
+    A £30,000 pot shared by list size, then by patients aged 75+ (80, 150 and 300 of them): the change
+    is to the penny.
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [80, 150, 300]})
+    >>> by_list = Scenario(horizon_years=1)
+    >>> by_age = by_list.with_changes({"name": "By age 75+", "distribution.weights.list_size": 0.0,
+    ...                                "distribution.weights.over75": 1.0})
+    >>> runs = [run(practices, by_list), run(practices, by_age)]
+    >>> table = compare_practices(runs)
+    >>> table[["practice_code", "allocation [Guidance default]", "allocation [By age 75+]",
+    ...        "allocation change [By age 75+ vs Guidance default]"]].values.tolist()
+    [['P1', 5000.0, 4528.3, -471.7], ['P2', 10000.0, 8490.57, -1509.43], ['P3', 15000.0, 16981.13, 1981.13]]
+    >>> differing_assumptions(runs)["key"].tolist()
+    ['distribution.weights', 'distribution.weights.list_size', 'distribution.weights.over75']
+    """
     if len(runs) < 2:
         raise ValueError("compare needs at least two scenarios")
     names = _names(runs)

@@ -28,6 +28,22 @@ def ccg_outcomes(results: Results, year_index: int = 0) -> pd.DataFrame:
 
     `worst_loss_per_head` is the most negative practice net change per head in the CCG (0 when no
     practice loses); `share_losing_pct` the share of its practices whose net change is below zero.
+
+    Two CCGs of 3,000 patients each get £15,000 of new money (£5 a head); 03V also decommissions its one
+    practice's £20,000 of LES, so that practice loses £5,000 (£1.67 a patient):
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"commissioner": ["04G", "04G", "03V"], "practice_code": ["P1", "P2", "P3"],
+    ...                           "list_size": [1000, 2000, 3000], "over75": [80, 150, 300],
+    ...                           "les_total": [0.0, 0.0, 20000.0]})
+    >>> scenario = Scenario(horizon_years=1).with_changes({"les.schemes": {"les_total": {"action": "decommission"}}})
+    >>> outcomes = ccg_outcomes(run(practices, scenario))
+    >>> figures = ["commissioner", "new_money", "net_cost", "share_losing_pct", "worst_loss_per_head"]
+    >>> outcomes[figures].round(2).values.tolist()
+    [['03V', 15000.0, -5000.0, 100.0, -1.67], ['04G', 15000.0, 15000.0, 0.0, 0.0]]
+    >>> position(outcomes, "share_losing_pct", "03V")
+    {'value': 100.0, 'higher': 0, 'lower': 1, 'ccgs': 2, 'median': 50.0}
     """
     s = results.summary[results.summary["year_index"] == year_index].reset_index(drop=True)
     p = results.practices[results.practices["year_index"] == year_index]

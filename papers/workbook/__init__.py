@@ -36,6 +36,23 @@ def workbook_bytes(results: Results | Sequence[Results], data_sources_text: str 
     "Input practices" when `practices_input` is given. `data_sources_text` is the Data sheet's text
     (default :data:`DATA_SOURCES_TEXT`, the sources and Open Government Licence attribution of the
     default practice lists).
+
+    >>> import openpyxl
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [80, 150, 300]})
+    >>> by_list = Scenario(horizon_years=1)
+    >>> by_age = by_list.with_changes({"name": "By age 75+", "distribution.weights.list_size": 0.0,
+    ...                                "distribution.weights.over75": 1.0})
+    >>> book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(run(practices, by_list))))
+    >>> book.sheetnames
+    ['Assumptions', 'Practices', 'Localities', 'Summary', 'Checks', 'Data']
+    >>> [row[10] for row in book["Practices"].iter_rows(min_row=4, values_only=True)]
+    ['Allocation (£)', 5000, 10000, 15000]
+    >>> runs = [run(practices, by_list), run(practices, by_age)]
+    >>> openpyxl.load_workbook(io.BytesIO(workbook_bytes(runs, practices_input=practices))).sheetnames
+    ['Assumptions', 'Practices', 'Localities', 'Summary', 'Compare', 'Checks', 'Data', 'Input practices']
     """
     runs = as_runs(results)
     names = scenario_names(runs)

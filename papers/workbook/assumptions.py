@@ -26,7 +26,15 @@ def _yaml_text(value: Any) -> str:
 
 def _assumption_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """Rows in reading order, weights under distribution, one row per LES scheme: key, value, default,
-    differs_from_default and group, with the schema's unit, description and source of the key."""
+    differs_from_default and group, with the schema's unit, description and source of the key.
+
+    >>> scenario = Scenario().with_changes({"pot.rate_per_head": 6.0,
+    ...                                     "les.schemes": {"les_total": {"action": "decommission", "fraction": 0.5}}})
+    >>> [(r["key"], r["value"], r["default"]) for r in _assumption_rows(scenario)
+    ...  if r["differs_from_default"] and not r["group"]]
+    [('pot.rate_per_head', 6.0, 5.0),
+     ('les.schemes.les_total', 'action: decommission, fraction: 0.5, from_year: 0', None)]
+    """
     docs = field_docs(scenario)
     weights = [d for d in docs if d["key"].startswith("distribution.weights.")]
     rows: list[dict[str, Any]] = []

@@ -74,7 +74,16 @@ class SheetColumn:
 
 
 def sheet_columns(df: pd.DataFrame) -> list[SheetColumn]:
-    """The table's columns ready to write: kinds and headings from the register, text neutralised."""
+    """The table's columns ready to write: kinds and headings from the register, text neutralised.
+
+    >>> table = pd.DataFrame({"practice_name": ["=1+1", "Brook"], "allocation": [5000.0, 10000.5],
+    ...                       "participating": [True, False]})
+    >>> [(c.label, c.kind, c.values) for c in sheet_columns(table)]
+    [('Practice', 'text', ["'=1+1", 'Brook']), ('Allocation (£)', 'money', [5000.0, 10000.5]),
+     ('Taking part', 'bool', [True, False])]
+    >>> NUM_FORMATS["money"]   # money cells show pounds and pence, negatives in red
+    '£#,##0.00;[Red]-£#,##0.00'
+    """
     cols = []
     safe = neutralise(df)
     for i, name in enumerate(df.columns):

@@ -21,7 +21,11 @@ from papers.workbook.results_sheets import TableRef
 
 def _criterion(text: str) -> str:
     """A SUMIFS criterion matching the cell as written (neutralised, like every text cell) exactly:
-    "=" first (no operators), wildcards escaped."""
+    "=" first (no operators), wildcards escaped.
+
+    >>> print(_criterion("04G"), _criterion("A*"), _criterion("=B"))
+    "=04G" "=A~*" "='=B"
+    """
     escaped = neutralise_text(text).replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
     return f'"={escaped}"'
 
@@ -238,7 +242,13 @@ def _recon_columns(recon_rows: list, headers: list[str], several: bool, first_ro
 
 
 def _excel_round(x: float, digits: int = 0) -> float:
-    """Excel's ROUND: halves away from zero (Python's round() rounds halves to even)."""
+    """Excel's ROUND: halves away from zero (Python's round() rounds halves to even).
+
+    An allocation of £2,500 is 3 in £000 in Excel, where Python's round() would say 2:
+
+    >>> _excel_round(2500 / 1000), round(2500 / 1000), _excel_round(-2.5), _excel_round(0.125, 2)
+    (3.0, 2, -3.0, 0.13)
+    """
     f = 10.0 ** digits
     return math.copysign(math.floor(abs(x) * f + 0.5) / f, x) + 0.0
 

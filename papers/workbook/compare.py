@@ -49,6 +49,11 @@ def compare_sheet(book: Book, runs: list[Results], names: list[str]) -> None:
 
 
 def _maybe_number(v: Any) -> Any:
+    """A differing assumption's value as a number when it is one (so Excel can sum it), else as given.
+
+    >>> [_maybe_number(v) for v in ["6.0", "True", "list_size", "nan"]]
+    [6.0, 'True', 'list_size', 'nan']
+    """
     if isinstance(v, str) and v not in ("True", "False", "None"):
         try:
             x = float(v)

@@ -56,6 +56,23 @@ def _fingerprint(df: pd.DataFrame) -> str:
 
 def data_sheet(book: Book, runs: list[Results], names: list[str], text: str,
                practices_input: pd.DataFrame | None) -> None:
+    """The Data sheet: `text` (sources and licence), this run's facts, then what every column means.
+
+    >>> import io, openpyxl
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> from papers.workbook import workbook_bytes
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [80, 150, 300]})
+    >>> data = workbook_bytes(run(practices, Scenario()), "Made-up practices.", practices_input=practices)
+    >>> sheet = openpyxl.load_workbook(io.BytesIO(data))["Data"]
+    >>> rows = [row for row in sheet.iter_rows(max_col=2, values_only=True)]
+    >>> rows[3]
+    ('Made-up practices.', None)
+    >>> facts = dict(rows[rows.index(("This run", None)) + 1:rows.index(("Columns", None)) - 1])
+    >>> facts["Practices"], facts["Years"], facts["Practice list (input)"]
+    ('3', '2014/15 to 2018/19', '3 rows, columns: practice_code, list_size, over75')
+    """
     ws = book.sheet("Data")
     write_title(book, ws, "Data: sources, licence and what each column means",
                 "Where the practice figures come from and the terms they are used under.")

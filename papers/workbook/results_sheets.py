@@ -33,7 +33,15 @@ def localities_sheet(book: Book, runs: list[Results], names: list[str]) -> None:
 
 
 def _with_thousands(df: pd.DataFrame) -> list[SheetColumn]:
-    """The table's columns, a gap, then every money column again shown in £000 (£#,##0,)."""
+    """The table's columns, a gap, then every money column again shown in £000 (£#,##0,).
+
+    >>> cols = _with_thousands(pd.DataFrame({"commissioner": ["04G"], "pot": [3238385.0], "practices": [69]}))
+    >>> [(c.label, c.kind) for c in cols]
+    [('CCG', 'text'), ('Practice pot (£)', 'money'), ('Practices', 'count'), ('', 'gap'),
+     ('Practice pot (£000)', 'thousands')]
+    >>> cols[-1].values   # the same pounds and pence: the £000 is only the cell's number format
+    [3238385.0]
+    """
     cols = sheet_columns(df)
     money = [c for c in cols if c.kind == "money"]
     if not money:

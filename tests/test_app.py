@@ -350,6 +350,12 @@ def test_compare_tab_lists_differences_first():
     deltas = at.dataframe[2].value.set_index("Code")
     change = next(c for c in deltas.columns if c.startswith("net_change change"))
     assert len(deltas) == 69 and deltas[change].notna().all()
+    # the current scenario's column is each practice's net change at £6 a head, to the penny (engine)
+    at6 = year_rows(run(load_practices(NENE).practices, Scenario().with_changes({"pot.rate_per_head": 6.0})))
+    current_col = next(c for c in deltas.columns if c.startswith("net_change [Current"))
+    shown = deltas[current_col].astype(float)
+    assert (shown.round(2) == at6["net_change"].loc[shown.index].round(2)).all()
+    assert shown.loc["K83003"] == pytest.approx(50_628.0, abs=0.01)        # 8,438 patients × £6
 
 
 def test_my_practice_in_plain_english():
@@ -365,9 +371,20 @@ def test_my_practice_in_plain_english():
 def test_uncertainty_tab_gives_a_range():
     at = new_app({"s": "conditional_review"})
     goto(at, "Uncertainty")
-    assert metric(at, "Chance it pays for itself").endswith("%")
-    spread = metric(at, "90 % of draws between")
-    assert spread.count("£") == 2 and " to " in spread
+    # the cards are the seeded Monte Carlo's own figures for this scenario
+    from model.analysis.montecarlo import monte_carlo
+    from model.engine import prepare
+    from screen.pages.cache import MC_DRAWS, MC_GROWTH_STEP, MC_SEED
+
+    mc = monte_carlo(prepare(load_practices(NENE).practices), load_scenario_file(str(ROOT / "scenarios" /
+                     "conditional_review.yaml")), draws=MC_DRAWS, seed=MC_SEED, growth_step=MC_GROWTH_STEP)
+    row = mc.summary[(mc.summary["measure"] == "net_cost_after_admissions")
+                     & (mc.summary["year"].astype(str) == "All years")].iloc[0]
+    assert metric(at, "Chance it pays for itself") == formats.pct(100.0 * float(row["prob_le_zero"]), 0)
+    spread = f"{formats.money_short(row['p5'])} to {formats.money_short(row['p95'])}"
+    assert metric(at, "90 % of draws between") == spread
+    assert metric(at, "Median of the draws") == formats.money(row["p50"])
+    assert row["p5"] < row["p50"] < row["p95"]
     assert len(at.get("plotly_chart")) == 3
 
 

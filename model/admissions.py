@@ -1,4 +1,4 @@
-"""Emergency admissions of patients 75+ the money is meant to avoid (DESIGN §4 steps 10–11).
+"""Emergency admissions of patients 75+ the money is meant to avoid (docs/design.md §4.10–§4.11).
 
 >>> avoided_admissions(np.array([[1000.0], [1000.0]]), 350, 3.5, effect_from_year=1)
 array([[ 0.  ],
@@ -9,18 +9,37 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.money import round_half_up
 
-def avoided_admissions(over75_total: np.ndarray, baseline_per_1000: float, reduction_pct: float,
-                       effect_from_year: int) -> np.ndarray:
-    """Admissions avoided per year and commissioner: ``x·b/1000·O(t)`` from `effect_from_year`."""
-    t = np.arange(over75_total.shape[0])[:, None]
-    return np.where(t >= effect_from_year,
-                    reduction_pct / 100.0 * baseline_per_1000 / 1000.0 * over75_total, 0.0)
+
+def avoided_admissions(over75_total: np.ndarray, baseline_per_1000: float | np.ndarray,
+                       reduction_pct: float | np.ndarray, effect_from_year: int) -> np.ndarray:
+    """§4.10: admissions avoided per year and commissioner, ``x·b/1000·O(t)`` from `effect_from_year`.
+
+    `over75_total` is (T, n). For the Monte Carlo, `baseline_per_1000` and `reduction_pct` may be
+    draws (D,) and `over75_total` (T, n) or (D, T, n): the result is then (D, T, n).
+    """
+    t = np.arange(np.shape(over75_total)[-2])[:, None]
+    rate = np.asarray(reduction_pct, dtype=float) / 100.0 * np.asarray(baseline_per_1000, dtype=float) / 1000.0
+    return np.where(t >= effect_from_year, rate[..., None, None] * over75_total, 0.0)
+
+
+def saving_pence(avoided: np.ndarray, cost_per_admission: float | np.ndarray) -> np.ndarray:
+    """§4.10: what the avoided admissions save, in whole pence rounded half up per commissioner-year;
+    `cost_per_admission` may be draws (D,) for `avoided` (D, T, n).
+
+    >>> saving_pence(np.array([[12.25]]), 2500)
+    array([[3062500]])
+    """
+    return round_half_up(100.0 * avoided * np.asarray(cost_per_admission, dtype=float)[..., None, None])
 
 
 def break_even_reduction_pct(net_cost: np.ndarray, over75_total: np.ndarray, baseline_per_1000: float,
                              cost_per_admission: float) -> np.ndarray:
-    """Reduction in admissions (%) whose savings equal the net cost; 0 when nothing needs paying back.
+    """§4.10: the reduction in admissions (%) whose savings equal the net cost,
+    ``100 · net cost / (b/1000 · O · cost per admission)``; 0 when nothing needs paying back, NaN
+    when there are no patients aged 75+. The one place this formula lives: the summary (per year),
+    ``Results.by_year`` and the sensitivity headline over the horizon all call it.
 
     >>> break_even_reduction_pct(np.array([87500.0]), np.array([1000.0]), 350, 2500)
     array([10.])

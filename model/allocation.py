@@ -1,15 +1,21 @@
-"""Sharing a commissioner's pot between its practices (DESIGN §4 steps 5–6).
+"""Sharing a commissioner's pot between its practices (docs/design.md §4.5–§4.6).
 
 Shares blend the bases (list size, patients 75+, weighted list) by the scenario weights. Floors and
 caps are applied by finding one scale factor per commissioner-year, so that every practice gets
 ``clip(factor × share, floor, cap)`` and the allocations still add up to the money available.
+
+:func:`payees` fixes who is paid (practices, or localities pooling theirs) once per run;
+:func:`allocate` then turns any money to share out into allocations, and :func:`allocate_pence`
+rounds them to whole pence. Protection (:mod:`model.protection`) shares the pot out many times.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from model.money import Groups
+from model.money import Groups, largest_remainder, round_half_up
 
 BASES = ("list_size", "over75", "weighted_list")
 
@@ -40,6 +46,93 @@ def shares(bases: dict[str, np.ndarray], weights: dict[str, float], participatin
     if total is None:
         raise ValueError("the distribution weights are all zero")
     return total
+
+
+@dataclass(frozen=True)
+class Payees:
+    """Who a commissioner's pot is paid to, and on what terms (docs/design.md §4.5–§4.6); see :func:`payees`.
+
+    Arrays are (T, N) per practice, (T, n) per commissioner, (T, L) or (L,) per locality; money in pence.
+    """
+
+    share: np.ndarray                # (T, N) each practice's share of its commissioner's pot
+    shared: np.ndarray               # (T, n) Σ share: the part of the pot shared out (the rest is retained)
+    commissioners: Groups
+    participating: np.ndarray        # (N,) bool
+    floor: float                     # per practice
+    cap: float | None                # per practice; None: no cap
+    localities: Groups | None = None            # set when localities are paid
+    locality_commissioners: Groups | None = None
+    locality_share: np.ndarray | None = None    # (T, L) Σ share of the locality's practices
+    locality_floor: np.ndarray | None = None    # (L,) floor × participating practices
+    locality_cap: np.ndarray | None = None      # (L,) cap × participating practices
+    locality_paid: np.ndarray | None = None     # (L,) bool: at least one practice takes part
+    within: np.ndarray | None = None            # (T, N) each practice's part of its locality's allocation
+
+
+def payees(share: np.ndarray, commissioners: Groups, participating: np.ndarray, floor_pounds: float,
+           cap_pounds: float | None, localities: Groups | None = None,
+           locality_commissioners: Groups | None = None) -> Payees:
+    """The payees for `share` (T, N), with the floor and cap per practice in £.
+
+    With `localities` (and the commissioner of each locality) the locality is the payee: its share
+    is the sum of its practices' shares, it is paid when one of its practices takes part, its floor
+    and cap are the per-practice ones times its participating practices, and its allocation is shown
+    against its practices in proportion to their shares (equally among its participating practices
+    when none of them has a share).
+    """
+    floor = floor_pounds * 100.0
+    cap = None if cap_pounds is None else cap_pounds * 100.0
+    common = dict(share=share, shared=commissioners.sum(share), commissioners=commissioners,
+                  participating=participating, floor=floor, cap=cap)
+    if localities is None:
+        return Payees(**common)
+    ent = localities
+    n_part = ent.sum(participating[None, :].astype(float))[0]
+    ent_share = ent.sum(share)
+    shape = share.shape
+    of_locality = ent.take(ent_share)
+    within = np.divide(share, of_locality, out=np.zeros(shape), where=of_locality > 0)
+    # A locality whose practices have no share (all lists 0) splits its floor equally.
+    n_in = ent.take(n_part[None, :])
+    equal = np.divide(participating[None, :].astype(float), n_in, out=np.zeros(shape), where=n_in > 0)
+    return Payees(**common, localities=ent, locality_commissioners=locality_commissioners,
+                  locality_share=ent_share, locality_floor=floor * n_part,
+                  locality_cap=None if cap is None else cap * n_part, locality_paid=n_part > 0,
+                  within=np.where(of_locality > 0, within, equal))
+
+
+def allocate(money: np.ndarray, to: Payees) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Practice allocations (T, N), unrounded, for `money` (T, n) available to each commissioner.
+
+    The commissioner shares out ``money × Σ share`` (the rest is retained) between the payees in
+    proportion to their shares, within floor and cap (:func:`fill`); a locality's allocation is then
+    split between its practices. Returns the allocations and :func:`fill`'s flags per commissioner.
+    """
+    available = money * to.shared
+    if to.localities is None:
+        return fill(to.share, available, to.commissioners, to.participating, to.floor, to.cap)
+    by_locality, flags = fill(to.locality_share, available, to.locality_commissioners, to.locality_paid,
+                              to.locality_floor, to.locality_cap)
+    return to.localities.take(by_locality) * to.within, flags
+
+
+def allocate_pence(money: np.ndarray, to: Payees) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`allocate` for `money` (T, n) in whole pence, rounded to whole pence by largest remainder
+    within each commissioner-year, to the rounded total of the unrounded allocations (never more than
+    the money). Returns int64 allocations (T, N) and the flags."""
+    raw, flags = allocate(money.astype(float), to)
+    comm = to.commissioners
+    return largest_remainder(raw, comm, np.minimum(money, round_half_up(comm.sum(raw)))), flags
+
+
+def recycled_part(allocation: np.ndarray, pot: np.ndarray, recycled: np.ndarray,
+                  commissioners: Groups) -> np.ndarray:
+    """The part of each allocation (T, N) that is LES money coming back, in pence: ``allocation × R/pot``
+    by largest remainder, at most the allocation (the rest of the allocation is new money)."""
+    rate = np.divide(recycled, pot, out=np.zeros(pot.shape), where=pot > 0)
+    part = largest_remainder(allocation * commissioners.take(rate), commissioners)
+    return np.minimum(part, allocation)
 
 
 def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndarray,

@@ -1,11 +1,11 @@
-"""Runs a scenario over a practice list: every commissioner, practice and year at once (DESIGN §4).
+"""Runs a scenario over a practice list: every commissioner, practice and year at once (docs/design.md §4).
 
 All arrays are (years, practices), grouped by commissioner with ``Groups``; there is no loop over
 practices or commissioners. Money is carried in whole pence from the pot onwards and rounded by
 largest remainder, so practice rows add up exactly to commissioner totals in every year; the money
-identity of DESIGN §4.9 is checked on every run and reported in ``Results.checks``.
+identity of docs/design.md §4.9 is checked on every run and reported in ``Results.checks``.
 
-Decisions where DESIGN is silent (the reference implementation in tests follows the same ones):
+Decisions where the spec was silent (docs/design.md §10; the reference implementation in tests follows the same ones):
 - Practices are sorted by commissioner then practice code; results come out in that order.
 - The pot is sized on every registered patient of the commissioner, participating or not.
 - LES income is held flat in cash; per-head LES payments follow list growth; the weighted list
@@ -31,13 +31,14 @@ from model.admissions import (
     admissions_to_break_even,
     avoided_admissions,
     break_even_reduction_pct,
+    saving_pence,
     unfunded_commitment,
 )
-from model.allocation import fill, shares
-from model.funding import base_pot_pounds, gate, grown
-from model.les import les_effect
-from model.money import Groups, largest_remainder, round_half_up
-from model.protection import protection_needed, solve_topslice
+from model.allocation import payees, recycled_part, shares
+from model.funding import base_pot_pence, gate, populations, pot_pence
+from model.les import les_effect, recycled_pence
+from model.money import Groups, money_identity, round_half_up
+from model.protection import Settled, settle
 from model.results import Results
 from model.scenario import Scenario
 
@@ -140,161 +141,94 @@ def _check_inputs(pl: PracticeList, scenario: Scenario) -> None:
 
 
 def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
-    """Run `scenario` on a practice list (a canonical DataFrame, or one already ``prepare``d)."""
+    """Run `scenario` on a practice list (a canonical DataFrame, or one already ``prepare``d).
+
+    The steps of docs/design.md §4.1–§4.11 in order, each on every commissioner, practice and year
+    at once: arrays (T, N) per practice, (T, n) per commissioner; money in int64 pence from §4.3 on.
+    """
     pl = practices if isinstance(practices, PracticeList) else prepare(practices)
     _check_inputs(pl, scenario)
-    n_years = scenario.horizon_years
-    shape = (n_years, len(pl))
-    warnings: list[str] = []
-    codes, comm, part = pl.commissioners, pl.comm, pl.participating
+    n_years, comm, part = scenario.horizon_years, pl.comm, pl.participating
+    dist, les_rules, adm = scenario.distribution, scenario.les, scenario.admissions
 
-    # 1. Population.
-    lists = grown(pl.list_size, scenario.growth.list_size_pct, n_years)
-    over75 = grown(pl.over75, scenario.growth.over75_pct, n_years)
-    bases = {"list_size": lists, "over75": over75}
-    if pl.weighted_list is not None:
-        bases["weighted_list"] = grown(pl.weighted_list, scenario.growth.list_size_pct, n_years)
+    # §4.1 Population: list size, patients 75+ and weighted list by year.
+    bases = populations(pl.list_size, pl.over75, pl.weighted_list, scenario.growth, n_years)
+    lists, over75 = bases["list_size"], bases["over75"]
 
-    # 2–3. Gate and base pot, in pence.
-    on = gate(scenario.funding, scenario.admissions.expected_reduction_pct, n_years)
-    base_pot = round_half_up(100.0 * base_pot_pounds(scenario, comm.sum(bases[scenario.pot.basis]), on))
+    # §4.2 Funding gate: 1 in the years the new money is paid.
+    on = gate(scenario.funding, adm.expected_reduction_pct, n_years)
 
-    # 4. LES.
-    les = les_effect(pl.les, pl.list_size, lists, scenario.les.schemes, comm)
-    loss = les.total_loss(shape)
-    gain = les.total_gain(shape)
+    # §4.3 Base pot per commissioner-year, sized on every patient of the commissioner.
+    base_pot = base_pot_pence(scenario.pot, comm.sum(bases[scenario.pot.basis]), on)
+
+    # §4.4 LES: what each practice loses and gains; the savings recycled into the pot.
+    les = les_effect(pl.les, pl.list_size, lists, les_rules.schemes, comm)
+    loss, gain = les.total_loss(lists.shape), les.total_gain(lists.shape)
     savings = comm.isum(loss)
-    recycled = round_half_up(scenario.les.reinvest_pct / 100.0 * savings)
-    pot = np.maximum(base_pot, recycled) if scenario.les.counts_toward_pot else base_pot + recycled
-    new_money = pot - recycled
+    recycled = recycled_pence(savings, les_rules.reinvest_pct)
+    pot = pot_pence(base_pot, recycled, les_rules.counts_toward_pot)
 
-    # 5–6. Shares, payees, floors and caps.
-    dist = scenario.distribution
-    share = shares({b: bases[b] for b in bases}, dist.weights.model_dump(), part, comm,
-                   retain=dist.non_participants == "retain")
-    sigma = comm.sum(share)
-    floor_p = dist.floor * 100.0
-    cap_p = None if dist.cap is None else dist.cap * 100.0
-    flags_seen: dict[str, np.ndarray] = {}
+    # §4.5 Shares of the pot, and who is paid: each practice, or its locality.
+    share = shares(bases, dist.weights.model_dump(), part, comm, retain=dist.non_participants == "retain")
+    pooled = (pl.localities, pl.locality_comm) if dist.level == "locality" else ()
+    paid_to = payees(share, comm, part, dist.floor, dist.cap, *pooled)
 
-    if dist.level == "locality":
-        ent, ent_comm = pl.localities, pl.locality_comm
-        n_part = ent.sum(part[None, :].astype(float))[0]
-        ent_share = ent.sum(share)
-        ent_has_part = n_part > 0
-    else:
-        ent = None
+    # §4.6 Floors and caps, §4.7 transitional protection: the pot shared out, protection paid.
+    allowed = np.array(les_rules.protection.allowed_loss_share(n_years))
+    settled = settle(pot, loss, allowed, paid_to, les_rules.protection.funded_from)
+    allocation, protection = settled.allocation, settled.protection
 
-    def allocate(money: np.ndarray) -> np.ndarray:
-        """Practice allocations (T, N) in pence for `money` (T, n) available to each commissioner."""
-        avail = money * sigma
-        if ent is None:
-            a, flags = fill(share, avail, comm, part, floor_p, cap_p)
-        else:
-            ea, flags = fill(ent_share, avail, ent_comm, ent_has_part, floor_p * n_part,
-                             None if cap_p is None else cap_p * n_part)
-            within = np.divide(share, ent.take(ent_share), out=np.zeros(shape), where=ent.take(ent_share) > 0)
-            # A locality whose practices have no share (all lists 0) splits its floor equally.
-            n_in = ent.take(n_part[None, :])
-            equal = np.divide(part[None, :].astype(float), n_in, out=np.zeros(shape), where=n_in > 0)
-            within = np.where(ent.take(ent_share) > 0, within, equal)
-            a = ent.take(ea) * within
-        for k, v in flags.items():
-            flags_seen[k] = v
-        return a
-
-    # 7. Transitional protection.
-    prot = scenario.les.protection
-    allowed = np.array(prot.allowed_loss_share(n_years))
-    topslice = np.zeros(pot.shape, dtype=np.int64)
-    over_pot = np.zeros(pot.shape, bool)
-    def share_out(top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Allocations in pence for the pot less a top-slice, and the protection they leave needed."""
-        to_share = pot - top
-        a_raw = allocate(to_share.astype(float))
-        alloc = largest_remainder(a_raw, comm, np.minimum(to_share, round_half_up(comm.sum(a_raw))))
-        return to_share, alloc, protection_needed(loss.astype(float), alloc.astype(float), allowed)
-
-    if prot.funded_from == "pot" and loss.any() and (allowed < 1).any():
-        t_raw, over_pot = solve_topslice(pot.astype(float), loss.astype(float), allowed, allocate, comm)
-        topslice = np.minimum(pot, round_half_up(t_raw))
-    to_share, allocation, p_raw = share_out(topslice)
-
-    # Each practice's protection is rounded to the penny on its own, so a practice allowed to lose
-    # nothing loses nothing. When top-sliced, rounding allocations to pence can leave protection a few
-    # pence above the solved top-slice: raise the top-slice by those pence and share out again.
-    protection = round_half_up(p_raw)
-    if prot.funded_from == "pot":
-        for _ in range(5):
-            short = (comm.isum(protection) > topslice) & ~over_pot & (topslice < pot)
-            if not short.any():
-                break
-            topslice = np.where(short, np.minimum(pot, comm.isum(protection)), topslice)
-            to_share, allocation, p_raw = share_out(topslice)
-            protection = round_half_up(p_raw)
-        need = comm.sum(p_raw)
-        # Protection needing more than the whole pot (or, in theory, a top-slice that did not settle):
-        # scale it down pro rata to what was top-sliced.
-        scale = comm.isum(protection) > topslice
-        scaled = largest_remainder(p_raw * comm.take(np.divide(topslice, need, out=np.zeros(need.shape),
-                                                                where=need > 0)), comm, topslice)
-        protection = np.where(comm.take(scale), scaled, protection)
-        paid = comm.isum(protection)
-        retained = to_share - comm.isum(allocation) + (topslice - paid)
-        topslice = paid
-        from_commissioner = np.zeros(pot.shape, dtype=np.int64)
-    else:
-        retained = to_share - comm.isum(allocation)
-        from_commissioner = comm.isum(protection)
-
-    # New money vs LES money coming back, per practice, in proportion to the pot.
-    rec_rate = np.divide(recycled, pot, out=np.zeros(pot.shape), where=pot > 0)
-    rec_raw = allocation * comm.take(rec_rate)
-    recycled_share = largest_remainder(rec_raw, comm)
-    recycled_share = np.minimum(recycled_share, allocation)
+    # §4.8 Money in pence: the part of each allocation that is LES money coming back, and new money.
+    recycled_share = recycled_part(allocation, pot, recycled, comm)
     new_money_share = allocation - recycled_share
 
-    # 9. Net change.
+    # §4.9 Net change per practice; net cost per commissioner, which must equal the money identity
+    # (money.money_identity: the summary's identity_expected, reconciled in _checks).
     net = allocation + protection - loss + gain
-    retained_total = retained
-    net_cost = comm.isum(net) + retained_total
+    net_cost = comm.isum(net) + settled.retained
 
-    # 10–11. Admissions and stranded staff costs.
-    adm = scenario.admissions
+    # §4.10 Emergency admissions avoided, and what they save.
     o75_total = comm.sum(over75)
     avoided = avoided_admissions(o75_total, adm.baseline_per_1000_over75, adm.expected_reduction_pct,
                                  adm.effect_from_year)
-    saving = round_half_up(100.0 * avoided * adm.cost_per_admission)
+    saving = saving_pence(avoided, adm.cost_per_admission)
+
+    # §4.11 Sustainability: staff costs left unfunded when the allocation falls.
     stranded = round_half_up(unfunded_commitment(allocation.astype(float), scenario.staffing.committed_pct))
 
-    # Warnings a finance lead must see.
-    labels = scenario.year_labels()
-    for mask, text in (
-        # An empty pot (money stopped) that leaves promised protection unpaid is warned about too.
-        (over_pot, "protection would need more than the whole pot: the pot is all top-sliced "
-                   "and protection is scaled down pro rata"),
-        (flags_seen.get("floors_unaffordable", np.zeros(pot.shape, bool)) & (pot > 0),
-         "the floors cost more than the pot: floors scaled down pro rata"),
-        (flags_seen.get("caps_bind_all", np.zeros(pot.shape, bool)) & (pot > 0),
-         "every practice is at the cap: the rest of the pot is retained by the commissioner"),
-    ):
-        for t, c in zip(*np.nonzero(mask)):
-            warnings.append(f"{codes[c]} {labels[t]}: {text}")
-    no_part = (comm.sum(part[None, :].astype(float))[0] == 0)
-    for c in np.nonzero(no_part)[0]:
-        warnings.append(f"{codes[c]}: no practice takes part; the whole pot is retained")
-
     practices_t = _practice_table(pl, scenario, lists, over75, allocation, new_money_share, recycled_share, loss,
-                                  gain, protection, net, stranded, ent is not None)
-    summary = _summary_table(scenario, pl.commissioner_dtype, comm, lists, over75, part, base_pot, pot, new_money,
-                             recycled, savings, gain, allocation, topslice, protection, from_commissioner, retained,
-                             net, net_cost, avoided, saving, stranded, o75_total)
+                                  gain, protection, net, stranded, bool(pooled))
+    summary = _summary_table(scenario, pl.commissioner_dtype, comm, lists, over75, part, base_pot, pot,
+                             recycled, savings, gain, settled, net, net_cost, avoided, saving, stranded, o75_total)
     pence = {"allocation": allocation, "protection": protection, "les_lost": loss, "les_gained": gain,
              "net_change": net, "new_money_share": new_money_share, "recycled_share": recycled_share,
              "unfunded_commitment": stranded}
     return Results(scenario=scenario, practices=practices_t,
                    localities=_locality_table(pl, scenario, lists, over75, pence),
-                   summary=summary, checks=_checks(pl, practices_t, summary), warnings=warnings)
+                   summary=summary, checks=_checks(pl, practices_t, summary),
+                   warnings=_warnings(pl, scenario, pot, settled))
+
+
+def _warnings(pl: PracticeList, scenario: Scenario, pot: np.ndarray, settled: Settled) -> list[str]:
+    """What a finance lead must see, naming the commissioner and year."""
+    codes, labels, flags = pl.commissioners, scenario.year_labels(), settled.flags
+    none = np.zeros(pot.shape, bool)
+    warnings: list[str] = []
+    for mask, text in (
+        # An empty pot (money stopped) that leaves promised protection unpaid is warned about too.
+        (settled.over_pot, "protection would need more than the whole pot: the pot is all top-sliced "
+                           "and protection is scaled down pro rata"),
+        (flags.get("floors_unaffordable", none) & (pot > 0),
+         "the floors cost more than the pot: floors scaled down pro rata"),
+        (flags.get("caps_bind_all", none) & (pot > 0),
+         "every practice is at the cap: the rest of the pot is retained by the commissioner"),
+    ):
+        for t, c in zip(*np.nonzero(mask)):
+            warnings.append(f"{codes[c]} {labels[t]}: {text}")
+    no_part = (pl.comm.sum(pl.participating[None, :].astype(float))[0] == 0)
+    for c in np.nonzero(no_part)[0]:
+        warnings.append(f"{codes[c]}: no practice takes part; the whole pot is retained")
+    return warnings
 
 
 def _codes(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
@@ -378,10 +312,10 @@ def _practice_table(pl: PracticeList, scenario: Scenario, lists, over75, allocat
     })
 
 
-def _summary_table(scenario, commissioner_dtype, comm, lists, over75, part, base_pot, pot, new_money, recycled,
-                   savings, gain, allocation, topslice, protection, from_commissioner, retained, net, net_cost,
-                   avoided, saving, stranded, o75_total) -> pd.DataFrame:
+def _summary_table(scenario, commissioner_dtype, comm, lists, over75, part, base_pot, pot, recycled, savings, gain,
+                   settled: Settled, net, net_cost, avoided, saving, stranded, o75_total) -> pd.DataFrame:
     n_years, n_comm = pot.shape
+    allocation, protection, from_commissioner = settled.allocation, settled.protection, settled.from_commissioner
     labels = scenario.year_labels()
     adm = scenario.admissions
     p = lambda x: (np.asarray(x).ravel() / 100.0)  # noqa: E731  pence -> £
@@ -396,15 +330,15 @@ def _summary_table(scenario, commissioner_dtype, comm, lists, over75, part, base
         "over75": ot,
         "base_pot": p(base_pot),
         "pot": p(pot),
-        "new_money": p(new_money),
+        "new_money": p(pot - recycled),
         "recycled": p(recycled),
         "les_savings": p(savings),
         "les_gained": p(comm.isum(gain)),
         "allocation": p(comm.isum(allocation)),
-        "topslice": p(topslice),
+        "topslice": p(settled.topslice),
         "protection": p(comm.isum(protection)),
         "protection_from_commissioner": p(from_commissioner),
-        "retained": p(retained),
+        "retained": p(settled.retained),
         "net_cost": p(net_cost),
         "admissions_avoided": avoided.ravel(),
         "admissions_saving": p(saving),
@@ -416,7 +350,7 @@ def _summary_table(scenario, commissioner_dtype, comm, lists, over75, part, base
                                                              adm.cost_per_admission),
         "pot_per_head": _per(p(pot), lt),
         "pot_per_over75": _per(p(pot), ot),
-        "identity_expected": p(pot + from_commissioner - savings + comm.isum(gain)),
+        "identity_expected": p(money_identity(pot, from_commissioner, savings, comm.isum(gain))),
     })
 
 
@@ -441,7 +375,7 @@ def _locality_table(pl: PracticeList, scenario: Scenario, lists, over75, pence: 
 
 def _checks(pl: PracticeList, practices: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     """Reconciliations, recomputed from the published tables (not the engine's internal arrays):
-    practice rows add up to commissioner totals, and the money identity of DESIGN §4.9 holds."""
+    practice rows add up to commissioner totals, and the money identity of docs/design.md §4.9 holds."""
     n_years = int(summary["year_index"].max()) + 1
     comm = pl.comm
 

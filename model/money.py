@@ -33,6 +33,21 @@ def noise(x: np.ndarray | float) -> np.ndarray | float:
     return 1e-9 + 1e-13 * np.abs(x)
 
 
+def money_identity(pot: np.ndarray, protection_from_commissioner: np.ndarray, les_savings: np.ndarray,
+                   les_gained: np.ndarray) -> np.ndarray:
+    """The money identity's right-hand side (docs/design.md §4.9), per commissioner-year, in pence:
+    pot + protection paid by the commissioner − LES savings + LES gained.
+
+    Σ practice net change + retained must equal it (a top-slice from the pot moves money inside the
+    pot and cancels out), so it is also the commissioner's net cost; the engine checks it on every run
+    (``identity_expected``) and the Monte Carlo's closed form computes net cost with it.
+
+    >>> money_identity(np.array([1000]), np.array([50]), np.array([300]), np.array([20]))
+    array([770])
+    """
+    return pot + protection_from_commissioner - les_savings + les_gained
+
+
 def to_pence(pounds: np.ndarray | float) -> np.ndarray:
     """£ (float) to whole pence (int64), half up: 12.345 -> 1235."""
     return round_half_up(np.asarray(pounds, dtype=float) * 100.0)

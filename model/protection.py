@@ -1,4 +1,4 @@
-"""Transitional protection for practices that lose LES income (DESIGN §4 step 7).
+"""Transitional protection for practices that lose LES income (docs/design.md §4.7).
 
 A practice may bear at most ``max_loss_pct(t)`` of its LES loss, after its new allocation has
 offset it: protection ``π = max(0, ℓ − a − m)`` with ``m = max_loss_pct(t)·ℓ``.
@@ -8,15 +8,84 @@ protection: the solution is the smallest T with ``Σπ(a(P − T)) ≤ T``. The 
 ``Σπ(T) − T`` never increases with T (each £ of top-slice raises protection by at most £1), so
 bisection finds it. If even a top-slice of the whole pot cannot pay for protection, the pot is all
 top-sliced, nobody gets an allocation and protection is scaled down pro rata (flagged).
+
+:func:`settle` is the whole step: it shares the pot out (:mod:`model.allocation`), solves the
+top-slice, settles the pennies rounding leaves over and scales protection down when it needs more
+than the pot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from model.money import Groups
+from model.allocation import Payees, allocate, allocate_pence
+from model.money import Groups, largest_remainder, round_half_up
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The pot shared out and protection paid (docs/design.md §4.6–§4.7); all money in int64 pence."""
+
+    allocation: np.ndarray          # (T, N)
+    protection: np.ndarray          # (T, N)
+    topslice: np.ndarray            # (T, n) protection paid from the pot (0 when the commissioner pays)
+    from_commissioner: np.ndarray   # (T, n) protection paid by the commissioner on top of the pot
+    retained: np.ndarray            # (T, n) pot not paid to practices
+    over_pot: np.ndarray            # (T, n) bool: protection needed more than the whole pot
+    flags: dict[str, np.ndarray]    # the allocation's flags (see model.allocation.fill)
+
+
+def settle(pot: np.ndarray, loss: np.ndarray, allowed_share: np.ndarray, to: Payees,
+           funded_from: str) -> Settled:
+    """Share `pot` (T, n) out to the payees and protect the practices losing LES (`loss`, (T, N)), in pence.
+
+    Paid by the commissioner, protection comes on top of the pot. Top-sliced from the pot
+    (`funded_from` "pot"), the top-slice is solved (:func:`solve_topslice`) and rounded half up; since
+    each practice's protection is rounded to the penny on its own (so a practice allowed to lose
+    nothing loses nothing) and allocations by largest remainder, protection can come out a few pence
+    above the top-slice: the top-slice is raised by those pence and the pot shared out again (up to
+    five times). Protection needing more than the whole pot (or a top-slice that did not settle) is
+    scaled down pro rata to what was top-sliced. The top-slice reported is the protection paid.
+    """
+    comm = to.commissioners
+    loss_f = loss.astype(float)
+
+    def share_out(top: np.ndarray):
+        """Allocations for the pot less a top-slice, and the protection they leave needed (unrounded)."""
+        to_share = pot - top
+        allocation, flags = allocate_pence(to_share, to)
+        return to_share, allocation, flags, protection_needed(loss_f, allocation.astype(float), allowed_share)
+
+    topslice = np.zeros(pot.shape, dtype=np.int64)
+    over_pot = np.zeros(pot.shape, bool)
+    if funded_from == "pot" and loss.any() and (allowed_share < 1).any():
+        t_raw, over_pot = solve_topslice(pot.astype(float), loss_f, allowed_share,
+                                         lambda money: allocate(money, to)[0], comm)
+        topslice = np.minimum(pot, round_half_up(t_raw))
+    to_share, allocation, flags, p_raw = share_out(topslice)
+    protection = round_half_up(p_raw)
+    if funded_from != "pot":
+        return Settled(allocation, protection, topslice, comm.isum(protection),
+                       to_share - comm.isum(allocation), over_pot, flags)
+
+    for _ in range(5):
+        short = (comm.isum(protection) > topslice) & ~over_pot & (topslice < pot)
+        if not short.any():
+            break
+        topslice = np.where(short, np.minimum(pot, comm.isum(protection)), topslice)
+        to_share, allocation, flags, p_raw = share_out(topslice)
+        protection = round_half_up(p_raw)
+    need = comm.sum(p_raw)
+    scale = comm.isum(protection) > topslice
+    scaled = largest_remainder(p_raw * comm.take(np.divide(topslice, need, out=np.zeros(need.shape),
+                                                            where=need > 0)), comm, topslice)
+    protection = np.where(comm.take(scale), scaled, protection)
+    paid = comm.isum(protection)
+    retained = to_share - comm.isum(allocation) + (topslice - paid)
+    return Settled(allocation, protection, paid, np.zeros(pot.shape, dtype=np.int64), retained, over_pot, flags)
 
 
 def protection_needed(loss: np.ndarray, allocation: np.ndarray, allowed_share: np.ndarray) -> np.ndarray:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from model.admissions import break_even_reduction_pct
 from model.scenario import Scenario
 
 MONEY_COLUMNS_PRACTICE = [
@@ -43,10 +43,10 @@ class Results:
                                                                 "participating", "winners", "losers",
                                                                 "admissions_avoided"]
         out = s.groupby(["year_index", "year"], observed=True, sort=True)[money].sum().reset_index()
-        denom = (out["over75"] * self.scenario.admissions.baseline_per_1000_over75 / 1000.0
-                 * self.scenario.admissions.cost_per_admission)
-        out["break_even_reduction_pct"] = np.where(
-            out["net_cost"] <= 0, 0.0, 100.0 * out["net_cost"] / denom.where(denom > 0))
+        adm = self.scenario.admissions
+        out["break_even_reduction_pct"] = break_even_reduction_pct(
+            out["net_cost"].to_numpy(float), out["over75"].to_numpy(float), adm.baseline_per_1000_over75,
+            adm.cost_per_admission)
         out["pot_per_head"] = out["pot"] / out["list_size"].where(out["list_size"] > 0)
         out["pot_per_over75"] = out["pot"] / out["over75"].where(out["over75"] > 0)
         return out

@@ -12,11 +12,14 @@ not change the others' draws) and generated once up front, so the results do not
 the work is chunked. Nothing loops over draws in Python. The admissions figures are always in
 closed form; the money has two evaluation paths, both exact at commissioner level:
 
+The rules are not written out again here: the engine's step functions (``model.funding``,
+``model.les``, ``model.allocation``, ``model.admissions``, ``model.money``) take the draws as a
+leading axis, so each figure is formed with the engine's own operations in the engine's order.
+
 **Admissions in closed form (always).** The admissions figures never feed back into the money
-except through the review gate of a conditional scheme: for each draw,
-``avoided = x/100·b/1000·O(t)`` from ``effect_from_year`` and ``saving = round(100·avoided·cost)``
-pence per commissioner-year, with the engine's own operations in the engine's order, so each
-figure is the engine's to the penny.
+except through the review gate of a conditional scheme: for each draw, the admissions avoided
+(:func:`model.admissions.avoided_admissions`) and their saving in pence
+(:func:`model.admissions.saving_pence`) per commissioner-year, each the engine's to the penny.
 
 **Money — method "engine".** The rest of a run depends on the draws only through (list growth,
 75+ growth, whether the review passes). The engine is run once per distinct combination and the
@@ -33,10 +36,10 @@ grid to share runs — an approximation, reported in ``notes``.
 **Money — method "closed_form".** Without a floor, a cap, harmonised LES (whose losses are not
 linear in the list) or protection that can bind, the engine's money is linear in the population:
 growth scales every practice of a commissioner by the same ``(1+g)^t``, so shares do not move, and
-the commissioner's net cost is exactly ``pot − LES savings + LES gains`` with
-``pot = round(100·G(t)·(1+u)^t·rate·Σ base(t))`` (+ recycled LES money) and the LES gains of
-``extend_to_all`` schemes ``round(Σ rate·L(t)·100)``. These sums are formed with the engine's own
-operations in the engine's order, so commissioner totals equal the engine's to the penny (tested
+the commissioner's net cost is exactly the money identity ``pot − LES savings + LES gains``
+(:func:`model.money.money_identity`) with the pot from the gate and base pot of each draw
+(:mod:`model.funding`, plus recycled LES money) and the LES totals of each draw's lists
+(:func:`model.les.les_totals_pence`). Commissioner totals equal the engine's to the penny (tested
 against a loop of engine runs). Per-practice figures are the unrounded pence (share × pot + gains
 − losses) and can differ from the engine's largest-remainder pence by under 1p per practice-year.
 
@@ -56,11 +59,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from model.admissions import avoided_admissions, saving_pence
 from model.allocation import shares
 from model.analysis.sensitivity import assumption as get_assumption
 from model.engine import PracticeList, prepare, run
-from model.les import les_effect
-from model.money import round_half_up
+from model.funding import base_pot_pence, gate, grown, growth_factor, populations, pot_pence, review_passes
+from model.les import in_effect, les_effect, les_totals_pence, newly_paid, pays_per_head, per_head_rate, recycled_pence
+from model.money import money_identity
 from model.results import Results
 from model.scenario import Decommission, ExtendToAll, Harmonise, Scenario
 
@@ -219,7 +224,6 @@ class _Prepared:
         self.comm = pl.comm
         self.cid = pl.comm.ids
         self.n = pl.comm.n
-        self.years = np.arange(self.T)
         s = self.base.summary
         self.base_o75 = s["over75"].to_numpy(float).reshape(self.T, self.n)
         self.base_lists = s["list_size"].to_numpy(float).reshape(self.T, self.n)
@@ -232,15 +236,11 @@ class _Prepared:
 
     def saving(self, x: np.ndarray, b: np.ndarray, c: np.ndarray, o75: np.ndarray) -> np.ndarray:
         """Admissions saving (D, T, n) pence; o75 is (D, T, n) or (T, n)."""
-        eff = self.scenario.admissions.effect_from_year
-        rate = ((x / 100.0) * b) / 1000.0
-        avoided = np.where((self.years >= eff)[None, :, None], rate[:, None, None] * o75, 0.0)
-        return round_half_up((100.0 * avoided) * c[:, None, None])
+        return saving_pence(avoided_admissions(o75, b, x, self.scenario.admissions.effect_from_year), c)
 
     def passes(self, x: np.ndarray) -> np.ndarray:
-        if not self.reviewed:
-            return np.ones(len(x), bool)
-        return x >= self.scenario.funding.required_reduction_pct
+        """Whether each draw's expected reduction passes the review (True when there is none)."""
+        return review_passes(self.scenario.funding, x, self.T)
 
     # ---- closed form -------------------------------------------------------------------------
 
@@ -249,32 +249,29 @@ class _Prepared:
             return self._cf
         sc, pl = self.scenario, self.practices
         lists0, o750 = pl.list_size, pl.over75
-        bases = {"list_size": lists0[None, :], "over75": o750[None, :]}
-        if pl.weighted_list is not None:
-            bases["weighted_list"] = pl.weighted_list[None, :]
-        share = shares(bases, sc.distribution.weights.model_dump(), pl.participating, self.comm,
+        # Growth scales every practice of a commissioner alike, so the first year's shares hold throughout.
+        first_year = populations(lists0, o750, pl.weighted_list, sc.growth, 1)
+        share = shares(first_year, sc.distribution.weights.model_dump(), pl.participating, self.comm,
                        retain=sc.distribution.non_participants == "retain")[0]
         values = pl.les
-        lists_t = (1.0 ** self.years)[:, None] * lists0[None, :]
-        eff = les_effect(values, lists0, lists_t, sc.les.schemes, self.comm)
-        loss = eff.total_loss((self.T, self.N))
-        savings = self.comm.isum(loss)
-        recycled = round_half_up(sc.les.reinvest_pct / 100.0 * savings)
-        extend = []
-        for name, a in sc.les.schemes.items():
-            if isinstance(a, ExtendToAll) and name in values:
-                rate_i = self.comm.take(eff.rate_per_head[name][None, :])[0]
-                extend.append((rate_i, self.years >= a.from_year, values[name] <= 0))
-        self._cf = dict(share=share, savings=savings, recycled=recycled, extend=extend, lists0=lists0, o750=o750,
+        loss = les_effect(values, lists0, grown(lists0, 0.0, self.T), sc.les.schemes, self.comm).total_loss(
+            (self.T, self.N))
+        # Per practice, an extension pays rate × L(t) from its first year: split as the rate × base list
+        # (here) times Σ_t (1+g)^t over those years (per draw, in closed_form).
+        extend = [(per_head_rate(a, values[name], lists0, self.comm)[1], in_effect(a, self.T), newly_paid(values[name]))
+                  for name, a in sc.les.schemes.items() if isinstance(a, ExtendToAll) and name in values]
+        self._cf = dict(share=share, extend=extend, lists0=lists0, o750=o750,
                         loss_total=loss.sum(axis=0).astype(float),
-                        uplift=(1.0 + sc.pot.uplift_pct / 100.0) ** self.years)
+                        per_head=any(pays_per_head(a) for name, a in sc.les.schemes.items() if name in values))
         return self._cf
+
+    def _totals(self, x: np.ndarray) -> np.ndarray:
+        """Per-commissioner totals of (D, T, N) practice figures, as the engine forms them: (D, T, n)."""
+        return self.comm.sum(x.reshape(-1, self.N)).reshape(x.shape[0], self.T, self.n)
 
     def grown_sum(self, base: np.ndarray, g: np.ndarray) -> np.ndarray:
         """Σ_i x_i·(1+g)^t per commissioner, as the engine forms it: (D,) growth -> (D, T, n)."""
-        f = (1.0 + g[:, None] / 100.0) ** self.years[None, :]                  # (D, T)
-        x = (f[:, :, None] * base[None, None, :]).reshape(-1, self.N)          # (D·T, N)
-        return self.comm.sum(x).reshape(len(g), self.T, self.n)
+        return self._totals(grown(base, g, self.T))
 
     def closed_form(self, p: dict[str, np.ndarray]) -> _Batch:
         cf = self._closed_form_setup()
@@ -284,38 +281,25 @@ class _Prepared:
         D = len(x)
         fixed_l = bool(np.all(gl == sc.growth.list_size_pct))
         fixed_o = bool(np.all(go == sc.growth.over75_pct))
-        # Population totals per commissioner-year, exactly as the engine forms them.
+        # §4.1 population by draw, totals per commissioner as the engine forms them (D, T, n). The lists
+        # themselves (D, T, N) are kept only when LES money follows them (else one draw's will do).
         o75 = self.base_o75[None] if fixed_o else self.grown_sum(cf["o750"], go)
+        per_draw = cf["per_head"] and not fixed_l
+        lists = grown(cf["lists0"], gl if per_draw else gl[:1], self.T)
         if sc.pot.basis == "over75":
             base_total = o75
         elif fixed_l:
             base_total = self.base_lists[None]
         else:
-            base_total = self.grown_sum(cf["lists0"], gl)
-        # Gate by draw and year.
-        f_rec = sc.funding
-        if f_rec.type == "recurrent":
-            on = np.ones((D, self.T))
-        elif f_rec.type == "non_recurrent":
-            on = np.broadcast_to((self.years < f_rec.years).astype(float), (D, self.T))
-        else:
-            on = ((self.years[None, :] < f_rec.review_year) | self.passes(x)[:, None]).astype(float)
-        gu = on * cf["uplift"][None, :]
-        base_pot = round_half_up(100.0 * ((gu[:, :, None] * sc.pot.rate) * base_total))   # (D, T, n)
-        recycled = cf["recycled"][None]
-        pot = np.maximum(base_pot, recycled) if sc.les.counts_toward_pot else base_pot + recycled
-        # LES gains of extend_to_all schemes: Σ rate·L(t)·100, rounded per commissioner-year.
-        gains = np.zeros((D, self.T, self.n), dtype=np.int64)
-        f_l = (1.0 + gl[:, None] / 100.0) ** self.years[None, :]                  # (D, T)
-        ext_factor = []
-        for rate_i, year_on, nonholder in cf["extend"]:
-            mask = year_on[:, None] & nonholder[None, :]
-            fl = f_l[:1] if fixed_l else f_l                                     # same for every draw
-            paid = rate_i[None, None, :] * (fl[:, :, None] * cf["lists0"][None, None, :])
-            raw = np.where(mask[None], paid, 0.0) * 100.0
-            gains += round_half_up(self.comm.sum(raw.reshape(-1, self.N)).reshape(len(fl), self.T, self.n))
-            ext_factor.append((f_l * year_on[None, :]).sum(axis=1))
-        net_cost = pot - cf["savings"][None] + gains
+            base_total = self._totals(lists) if per_draw else self.grown_sum(cf["lists0"], gl)
+        # §4.2–§4.3 gate and base pot by draw; §4.4 LES savings and gains of each draw's lists.
+        base_pot = base_pot_pence(sc.pot, base_total, gate(sc.funding, x, self.T))           # (D, T, n)
+        savings, gained = les_totals_pence(self.practices.les, cf["lists0"], lists, sc.les.schemes, self.comm)
+        pot = pot_pence(base_pot, recycled_pence(savings, sc.les.reinvest_pct), sc.les.counts_toward_pot)
+        # §4.9 net cost: the money identity (no protection is paid in the closed form).
+        net_cost = money_identity(pot, 0, savings, gained)
+        f_l = growth_factor(gl, self.T)                                                      # (D, T)
+        ext_factor = [(f_l * year_on[None, :]).sum(axis=1) for _, year_on, _ in cf["extend"]]
         saving = self.saving(x, p["admissions.baseline_per_1000_over75"], p["admissions.cost_per_admission"], o75)
         return _Batch(net_cost, saving, practice_factor=pot.sum(axis=1).astype(float),
                       extend_factor=np.array(ext_factor).reshape(len(ext_factor), D))
@@ -399,7 +383,7 @@ def money_growth_keys(scenario: Scenario) -> set[str]:
     """
     w, basis = scenario.distribution.weights, scenario.pot.basis
     keys = set()
-    per_head_les = any(isinstance(a, (ExtendToAll, Harmonise)) for a in scenario.les.schemes.values())
+    per_head_les = any(pays_per_head(a) for a in scenario.les.schemes.values())
     if basis == "list_size" or w.list_size > 0 or w.weighted_list > 0 or per_head_les:
         keys.add("growth.list_size_pct")
     if basis == "over75" or w.over75 > 0:

@@ -144,11 +144,8 @@ def break_even_reduction_pct_horizon(results: Results, practices: pd.DataFrame |
     adm = results.scenario.admissions
     years = s["year_index"].to_numpy()
     num = int(_pence(s["net_cost"]).sum()) / 100.0
-    if num <= 0:
-        return 0.0
     o75 = s["over75"].to_numpy(float)[years >= adm.effect_from_year].sum()
-    denom = adm.baseline_per_1000_over75 / 1000.0 * o75 * adm.cost_per_admission
-    return 100.0 * num / denom if denom > 0 else math.nan
+    return float(break_even_reduction_pct(num, o75, adm.baseline_per_1000_over75, adm.cost_per_admission))
 
 
 def les_income(practices: pd.DataFrame | PracticeList) -> np.ndarray:

@@ -18,7 +18,7 @@ from model.analysis.breakeven import break_even_admissions_reduction, rate_for_m
 from model.analysis.montecarlo import monte_carlo  # noqa: E402
 from model.analysis.sensitivity import Evaluator, default_assumptions, tornado  # noqa: E402
 from model.engine import prepare  # noqa: E402
-from model.scenario import load_scenario_file  # noqa: E402
+from model.scenario_files import load_scenario_file  # noqa: E402
 
 
 def peak_mb(fn) -> float:

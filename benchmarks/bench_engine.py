@@ -23,7 +23,7 @@ from reference import run_reference  # noqa: E402
 
 from cli.memory import keep_freed_memory  # noqa: E402
 from model.engine import prepare, run  # noqa: E402
-from model.scenario import load_scenario_file  # noqa: E402
+from model.scenario_files import load_scenario_file  # noqa: E402
 
 SCENARIO_NAMES = ("guidance_default", "blend_with_floor", "les_linked_counts")
 DATA = (("all England", ENGLAND), ("NHS Nene CCG", NENE))

@@ -33,7 +33,8 @@ from typing import TextIO
 from model.engine import EngineInputError, PracticeList, prepare, run
 from model.practices import OVER75_SHARE_WARNING, ValidationReport, load_practices
 from model.results import Results
-from model.scenario import Scenario, ScenarioError, load_scenario_file
+from model.scenario import Scenario, ScenarioError
+from model.scenario_files import load_scenario_file
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2

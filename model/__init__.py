@@ -33,7 +33,8 @@ from model.analysis.compare import compare_practices, compare_summary, differing
 from model.engine import prepare, run
 from model.practices import load_practices
 from model.results import Results
-from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario, load_scenario_file
+from model.scenario import Scenario, ScenarioError
+from model.scenario_files import dump_scenario, load_scenario, load_scenario_file
 
 __all__ = [
     "Results",

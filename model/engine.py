@@ -145,6 +145,18 @@ def run(practices: pd.DataFrame | PracticeList, scenario: Scenario) -> Results:
 
     The steps of docs/design.md §4.1–§4.11 in order, each on every commissioner, practice and year
     at once: arrays (T, N) per practice, (T, n) per commissioner; money in int64 pence from §4.3 on.
+
+    Three practices of 1,000, 2,000 and 3,000 patients under the guidance's £5 a head, shared by list
+    size, for one year: a pot of £30,000.00, paid out in proportion to the lists.
+
+    >>> from model.scenario import Scenario
+    >>> practices = pd.DataFrame({"practice_code": ["A", "B", "C"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [100, 200, 300]})
+    >>> res = run(practices, Scenario(horizon_years=1))
+    >>> [f"£{x:,.2f}" for x in res.practices["allocation"]]
+    ['£5,000.00', '£10,000.00', '£15,000.00']
+    >>> f"£{res.summary['net_cost'].sum():,.2f}", res.ok
+    ('£30,000.00', True)
     """
     pl = practices if isinstance(practices, PracticeList) else prepare(practices)
     _check_inputs(pl, scenario)

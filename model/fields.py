@@ -26,7 +26,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from model.scenario import SCHEME_CLASSES, Scenario
+from model.scenario import SCHEME_CLASSES, Scenario, Weights, get_path
 
 
 @dataclass(frozen=True)
@@ -144,3 +144,66 @@ def bounds(key: str, step: float = 0.01) -> tuple[float | None, float | None]:
 def action_labels() -> dict[str, str]:
     """Each LES scheme action in words: {'keep': 'Keep as now', 'decommission': 'Decommission', …}."""
     return dict(field("les.schemes.les_x.action").choice_labels)
+
+
+def _walk_fields(model: type[BaseModel], prefix: str) -> list[tuple[str, Any]]:
+    rows = []
+    for name, info in model.model_fields.items():
+        path = prefix + name
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and ann is not Weights:
+            rows.append((path, info))
+            rows.extend(_walk_fields(ann, path + "."))
+        else:
+            rows.append((path, info))
+    return rows
+
+
+def field_docs(scenario: Scenario | None = None) -> list[dict[str, Any]]:
+    """Every scenario field: key, value, default, unit, description, source, differs_from_default.
+
+    Used by the app's assumptions panel, the YAML comments and the workbook's Assumptions sheet.
+    """
+    scenario = scenario or Scenario()
+    data = scenario.to_dict()
+    default = Scenario().to_dict()
+    rows = []
+    for path, info in _walk_fields(Scenario, ""):
+        extra = info.json_schema_extra or {}
+        try:
+            value = get_path(data, path)
+        except KeyError:
+            value = None
+        try:
+            dvalue = get_path(default, path)
+        except KeyError:
+            dvalue = None
+        is_group = isinstance(value, dict) and path not in ("distribution.weights", "les.schemes")
+        rows.append(
+            {
+                "key": path,
+                "value": value,
+                "default": dvalue,
+                "unit": extra.get("unit", ""),
+                "description": info.description or "",
+                "source": extra.get("source", ""),
+                "differs_from_default": value != dvalue,
+                "group": is_group,
+            }
+        )
+    for k, info in Weights.model_fields.items():
+        extra = info.json_schema_extra or {}
+        value, dvalue = data["distribution"]["weights"][k], default["distribution"]["weights"][k]
+        rows.append(
+            {
+                "key": f"distribution.weights.{k}",
+                "value": value,
+                "default": dvalue,
+                "unit": extra.get("unit", ""),
+                "description": info.description or "",
+                "source": extra.get("source", ""),
+                "differs_from_default": value != dvalue,
+                "group": False,
+            }
+        )
+    return rows

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.validation import printable
@@ -21,7 +20,6 @@ GUIDANCE_RATE_PER_HEAD = 5.0
 GUIDANCE_RATE_PER_OVER75 = 50.0
 """£ per patient aged 75+ the guidance says the £5 'broadly equates to' (para 36)."""
 
-MAX_SCENARIO_BYTES = 256 * 1024
 MAX_SCENARIO_DEPTH = 8
 
 
@@ -105,7 +103,13 @@ class Weights(_Strict):
     """Shares of the pot by basis; bases left out weigh 0; they must sum to 1."""
 
     list_size: float = meta(
-        "Share by list size (0–1)", "share (0–1)", "Weight on registered list size.", default=0.0, ge=0, le=1
+        "Share by list size (0–1)",
+        "share (0–1)",
+        "Weight on registered list size.",
+        GUIDANCE + " (per head of population)",
+        default=0.0,
+        ge=0,
+        le=1,
     )
     over75: float = meta(
         "Share by patients aged 75+ (0–1)", "share (0–1)", "Weight on patients aged 75+.", default=0.0, ge=0, le=1
@@ -543,30 +547,6 @@ def _too_deep(obj: Any, limit: int) -> bool:
     return False
 
 
-class _ScenarioLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses anchors/aliases: a scenario never needs them, and they make
-    self-referencing or exponentially large ("billion laughs") documents."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a scenario file: write the value out", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # type: ignore[override]
-        keys = set()
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is not None and key in keys:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is given twice: keep one", key_node.start_mark
-                )
-            keys.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _explain(err: ValidationError, filename: str) -> str:
     lines = []
     for e in err.errors():
@@ -599,140 +579,3 @@ def parse_scenario(data: Any, filename: str = "scenario") -> Scenario:
         raise ScenarioError(_explain(err, filename)) from None
 
 
-def load_scenario(source: str | bytes, filename: str = "scenario.yaml") -> Scenario:
-    """Read a YAML scenario (text or bytes) safely; raise ScenarioError with a message naming the key."""
-    if isinstance(source, bytes):
-        if len(source) > MAX_SCENARIO_BYTES:
-            raise ScenarioError(
-                f"{filename}: the file is {len(source):,} bytes; a scenario may be at most {MAX_SCENARIO_BYTES:,} bytes"
-            )
-        try:
-            source = source.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ScenarioError(f"{filename}: not a text (UTF-8) YAML file") from None
-    if len(source) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(
-            f"{filename}: the file is too large; a scenario may be at most {MAX_SCENARIO_BYTES:,} bytes"
-        )
-    try:
-        data = yaml.load(source, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or " ".join(str(err).split())
-        raise ScenarioError(printable(f"{filename}: not valid YAML{where}: {problem}")) from None
-    except RecursionError:
-        raise ScenarioError(f"{filename}: nested too deeply") from None
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as err:
-        # PyYAML's constructors raise these for explicit tags with bad values (!!int x, !!timestamp
-        # 2014-13-45, !!bool x) and for integers longer than Python allows (4,300 digits)
-        detail = " ".join(str(err).split())[:120]
-        raise ScenarioError(f"{filename}: not valid YAML: a value could not be read ({detail})") from None
-    return parse_scenario(data, filename)
-
-
-def load_scenario_file(path: str) -> Scenario:
-    from pathlib import Path
-
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise ScenarioError(f"{p.name}: cannot read the scenario file ({err.strerror})") from None
-    return load_scenario(raw, p.name)
-
-
-def dump_scenario(scenario: Scenario) -> str:
-    """The resolved scenario as YAML, every field present, each with its unit and source as a comment."""
-    docs = {row["key"]: row for row in field_docs(scenario)}
-    data = scenario.to_dict()
-    out: list[str] = []
-
-    def emit(obj: dict[str, Any], prefix: str, indent: int) -> None:
-        for key, value in obj.items():
-            path = f"{prefix}{key}"
-            pad = "  " * indent
-            doc = docs.get(path)
-            comment = ""
-            if doc:
-                comment = f"  # {doc['unit']}: {doc['description']}"
-                if doc.get("source"):
-                    comment += f" [source: {doc['source']}]"
-            if (
-                isinstance(value, dict)
-                and value
-                and path != "distribution.weights"
-                and not path.startswith("les.schemes.")
-            ):
-                out.append(f"{pad}{key}:{comment}")
-                emit(value, path + ".", indent + 1)
-            else:
-                text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
-                text = text.removesuffix("\n...").removesuffix("...").strip()
-                out.append(f"{pad}{key}: {text}{comment}")
-
-    emit(data, "", 0)
-    return "\n".join(out) + "\n"
-
-
-def _walk_fields(model: type[BaseModel], prefix: str) -> list[tuple[str, Any]]:
-    rows = []
-    for name, info in model.model_fields.items():
-        path = prefix + name
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel) and ann is not Weights:
-            rows.append((path, info))
-            rows.extend(_walk_fields(ann, path + "."))
-        else:
-            rows.append((path, info))
-    return rows
-
-
-def field_docs(scenario: Scenario | None = None) -> list[dict[str, Any]]:
-    """Every scenario field: key, value, default, unit, description, source, differs_from_default.
-
-    Used by the app's assumptions panel, the YAML comments and the workbook's Assumptions sheet.
-    """
-    scenario = scenario or Scenario()
-    data = scenario.to_dict()
-    default = Scenario().to_dict()
-    rows = []
-    for path, info in _walk_fields(Scenario, ""):
-        extra = info.json_schema_extra or {}
-        try:
-            value = get_path(data, path)
-        except KeyError:
-            value = None
-        try:
-            dvalue = get_path(default, path)
-        except KeyError:
-            dvalue = None
-        is_group = isinstance(value, dict) and path not in ("distribution.weights", "les.schemes")
-        rows.append(
-            {
-                "key": path,
-                "value": value,
-                "default": dvalue,
-                "unit": extra.get("unit", ""),
-                "description": info.description or "",
-                "source": extra.get("source", ""),
-                "differs_from_default": value != dvalue,
-                "group": is_group,
-            }
-        )
-    for k in ("list_size", "over75", "weighted_list"):
-        path = f"distribution.weights.{k}"
-        info = Weights.model_fields[k]
-        rows.append(
-            {
-                "key": path,
-                "value": data["distribution"]["weights"][k],
-                "default": default["distribution"]["weights"][k],
-                "unit": "share (0–1)",
-                "description": info.description,
-                "source": GUIDANCE if k == "list_size" else "",
-                "differs_from_default": data["distribution"]["weights"][k] != default["distribution"]["weights"][k],
-                "group": False,
-            }
-        )
-    return rows

@@ -32,16 +32,9 @@ from typing import Any
 
 import yaml
 
-from model.scenario import (
-    SCHEME_CLASSES,
-    Scenario,
-    ScenarioError,
-    field_docs,
-    load_scenario,
-    one_rate,
-    parse_scenario,
-    set_path,
-)
+from model.fields import field_docs
+from model.scenario import SCHEME_CLASSES, Scenario, ScenarioError, one_rate, parse_scenario, set_path
+from model.scenario_files import load_scenario
 
 SCHEME_ACTIONS = list(SCHEME_CLASSES)
 SKIP_KEYS = {"version", "les.schemes", "distribution.weights"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.results import Results
-from model.scenario import dump_scenario
+from model.scenario_files import dump_scenario
 from papers.tables import compare_files, result_files
 from papers.workbook import workbook_bytes
 

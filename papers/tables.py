@@ -26,7 +26,7 @@ from model.analysis.compare import _names as scenario_names
 from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
 from model.columns import COLUMNS, heading
 from model.results import Results
-from model.scenario import dump_scenario
+from model.scenario_files import dump_scenario
 
 # ---- the one neutralising rule ----------------------------------------------------------------
 

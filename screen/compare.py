@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from model import fields
+from model.fields import field_docs
 from model.formats import value_text
 from model.results import Results
-from model.scenario import field_docs
 from screen.tables import TEXT_FORMATS
 
 COMPARE_ROWS: list[tuple[str, str, str]] = [

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.scenario import Scenario, load_scenario_file
+from model.scenario import Scenario
+from model.scenario_files import load_scenario_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NENE_CSV = ROOT / "data" / "nene_2014_15.csv"

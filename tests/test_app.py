@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 from model import formats, scenario_edits
 from model.engine import run
 from model.practices import load_practices
-from model.scenario import Scenario, ScenarioError, dump_scenario, load_scenario_file
+from model.scenario import Scenario, ScenarioError
+from model.scenario_files import dump_scenario, load_scenario_file
 from screen import cards as screen_cards
 from screen import markdown, practice_list
 

@@ -23,7 +23,7 @@ from cli import common as cli_common
 from cli import compare as cli_compare
 from cli import main as cli
 from cli import run as cli_run
-from model.scenario import load_scenario, load_scenario_file
+from model.scenario_files import load_scenario, load_scenario_file
 
 REPO = Path(__file__).resolve().parents[1]
 NENE = REPO / "data" / "nene_2014_15.csv"

@@ -18,7 +18,7 @@ import pytest
 from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
 from model.engine import prepare, run
 from model.practices import load_practices
-from model.scenario import load_scenario_file
+from model.scenario_files import load_scenario_file
 from papers.tables import csv_bytes, result_files
 
 REPO = Path(__file__).resolve().parents[1]

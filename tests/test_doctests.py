@@ -3,7 +3,7 @@
 Every module of the packages ``model``, ``cli``, ``papers`` and ``screen`` (the packages themselves
 included) is run through :func:`doctest.testmod`: no example may fail, and every module where examples
 belong must attempt at least one, so a module cannot pass by having none. The modules that need no
-examples are listed in :data:`EXEMPT`, each with its reason; :data:`PENDING` lists those still to get them.
+examples are listed in :data:`EXEMPT`, each with its reason.
 """
 
 from __future__ import annotations
@@ -62,32 +62,16 @@ EXEMPT: dict[str, str] = {
     "cli.memory": _COMMAND,
 }
 
-#: Examples to be added after the engine refactor (these files are being edited right now).
-PENDING: frozenset[str] = frozenset({
-    "model.engine",
-    "model.results",
-    "model.analysis.montecarlo",
-    "model.analysis.breakeven",
-    "model.analysis.sensitivity",
-    "model.allocation",
-    "model.protection",
-    "model.les",
-    "model.funding",
-    "model.admissions",
-    "model.money",
-})
-
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=OPTIONS)
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed (see above)"
-    if name not in EXEMPT and name not in PENDING:
+    if name not in EXEMPT:
         assert result.attempted >= 1, (f"{name} has no docstring example: add a short worked example, or list "
                                        "it in EXEMPT with the reason it needs none")
 
 
-def test_exempt_and_pending_name_existing_modules():
-    unknown = (set(EXEMPT) | PENDING) - set(MODULES)
-    assert not unknown, f"EXEMPT/PENDING name modules that do not exist: {sorted(unknown)}"
-    assert not set(EXEMPT) & PENDING, "a module is both EXEMPT and PENDING"
+def test_exempt_names_existing_modules():
+    unknown = set(EXEMPT) - set(MODULES)
+    assert not unknown, f"EXEMPT names modules that do not exist: {sorted(unknown)}"

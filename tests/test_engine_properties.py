@@ -11,8 +11,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from test_engine_reference import cases
 
+from model.columns import TABLES, kind
 from model.engine import run
-from model.results import MONEY_COLUMNS_PRACTICE
 
 # Smaller lists than the reference test's: these properties do not need 36 practices to bite, and
 # the default profile must stay fast.
@@ -64,7 +64,7 @@ def test_money_identity_and_checks_pass(case):
     assert (lhs == rhs).all()
     assert (lhs == summary_pence(s, "net_cost")).all()
     # every £ figure is whole pence
-    for col in MONEY_COLUMNS_PRACTICE:
+    for col in (c for c in TABLES["practices"] if kind(c) == "money"):
         v = res.practices[col].to_numpy(float) * 100
         assert np.allclose(v, np.rint(v), atol=1e-6), col
     # nobody is paid a negative amount

@@ -276,7 +276,8 @@ def test_headers_with_line_breaks_or_escape_codes_do_not_break_the_message():
 
 
 def test_scenario_keys_with_control_characters_are_shown_escaped():
-    from model.scenario import ScenarioError, load_scenario
+    from model.scenario import ScenarioError
+    from model.scenario_files import load_scenario
 
     with pytest.raises(ScenarioError) as info:
         load_scenario('"colour\\e[2J": 1\n"two\\nlines": 2\n', "opts.yaml")

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from model.engine import run
-from model.scenario import Scenario, dump_scenario, field_docs, load_scenario, load_scenario_file
+from model.fields import field_docs
+from model.scenario import Scenario
+from model.scenario_files import dump_scenario, load_scenario, load_scenario_file
 from papers.files import write_run
 from papers.tables import csv_bytes, csv_zip_bytes, neutralise, neutralise_text
 from papers.workbook import DATA_SOURCES_TEXT, workbook_bytes

@@ -33,7 +33,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError, dump_scenario, load_scenario
+from model.scenario import Scenario, ScenarioError
+from model.scenario_files import MAX_SCENARIO_BYTES, dump_scenario, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))

@@ -25,7 +25,7 @@ SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
 
 def outputs(data: str, scenario: str) -> dict[str, str]:
     """sha256 of each CSV/YAML file `run` writes, keyed as in the record."""
-    from model.scenario import load_scenario_file
+    from model.scenario_files import load_scenario_file
 
     practices = _prepared(data)
     results = run(practices, load_scenario_file(str(ROOT / "scenarios" / f"{scenario}.yaml")))
@@ -63,6 +63,6 @@ def test_every_results_table_fits_the_register(scenario):
     values of the register's kinds (tests/schemas.py)."""
     from schemas import validate
 
-    from model.scenario import load_scenario_file
+    from model.scenario_files import load_scenario_file
 
     validate(run(_prepared("england"), load_scenario_file(str(ROOT / "scenarios" / f"{scenario}.yaml"))))

@@ -21,7 +21,7 @@ def test_results_are_the_same_with_and_without_it():
     code = ("import sys, hashlib; from cli.memory import keep_freed_memory\n"
             "if sys.argv[1] == 'on': keep_freed_memory()\n"
             "from model.engine import run; from model.practices import load_practices\n"
-            "from model.scenario import load_scenario_file; from papers.tables import csv_bytes\n"
+            "from model.scenario_files import load_scenario_file; from papers.tables import csv_bytes\n"
             "r = run(load_practices('data/nene_2014_15.csv').practices, "
             "load_scenario_file('scenarios/les_linked_counts.yaml'))\n"
             "print(hashlib.sha256(csv_bytes(r.practices) + csv_bytes(r.summary)).hexdigest())")

@@ -12,7 +12,8 @@ import pytest
 from model import formats
 from model.analysis.national import OUTCOMES, ccg_outcomes, distribution, position
 from model.engine import run
-from model.scenario import Scenario, load_scenario_file
+from model.scenario import Scenario
+from model.scenario_files import load_scenario_file
 from screen import charts, national_views
 
 ROOT = Path(__file__).resolve().parents[1]

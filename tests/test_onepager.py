@@ -12,7 +12,8 @@ import pytest
 
 from model.anonymise import practice_aliases
 from model.engine import run
-from model.scenario import Scenario, load_scenario_file
+from model.scenario import Scenario
+from model.scenario_files import load_scenario_file
 from papers.onepager import render_html, story, zip_all
 from papers.text import money
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from model.fields import field_docs
 from model.results import Results
-from model.scenario import field_docs
 
 HEADLINES = ["pot", "new_money", "recycled", "les_savings", "protection", "retained", "net_cost",
              "admissions_saving", "net_cost_after_admissions", "unfunded_commitment", "winners", "losers",

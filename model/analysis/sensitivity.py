@@ -282,6 +282,12 @@ def assumption(scenario: Scenario, key: str) -> Assumption:
     Special keys: ``distribution.weights.over75`` (the other weights move pro rata to keep the sum 1;
     list size takes it all when the others are 0) and ``les.protection.max_loss_pct[0]`` (the first
     year only; later years keep their values).
+
+    >>> a = assumption(Scenario(), "admissions.expected_reduction_pct")
+    >>> a.label, a.unit, a.minimum, a.maximum
+    ('Expected cut in admissions (%)', '% of admissions', 0.0, 100.0)
+    >>> a.clip(120.0)
+    100.0
     """
     label = fields.label(key)
     if key.startswith("les.schemes.") and key.count(".") == 3:
@@ -474,6 +480,17 @@ def tornado(practices: pd.DataFrame, scenario: Scenario, headline: str | Headlin
 
     An assumption whose low or high value the scenario schema refuses (e.g. a combination the
     validators reject) gets NaN at that end and the reason in ``note``.
+
+    £5 a head on 6,000 patients for one year, the rate moved by ±20 % (£4 to £6): the net cost runs
+    from £24,000.00 to £36,000.00, a swing of £12,000.00.
+
+    >>> practices = pd.DataFrame({"practice_code": ["A", "B", "C"], "list_size": [1000, 2000, 3000],
+    ...                           "over75": [100, 200, 300]})
+    >>> row = tornado(practices, Scenario(horizon_years=1), "net_cost", ["pot.rate_per_head"]).iloc[0]
+    >>> f"£{row.low_value:.2f} to £{row.high_value:.2f}", row.range_rule
+    ('£4.00 to £6.00', 'moved by -20 % / +20 % of its value')
+    >>> [f"£{row[c]:,.2f}" for c in ("headline_at_low", "headline_at_base", "headline_at_high", "swing")]
+    ['£24,000.00', '£30,000.00', '£36,000.00', '£12,000.00']
     """
     head = resolve_headline(headline)
     ev = evaluator or Evaluator(practices, scenario)

@@ -2,7 +2,7 @@
 differ from the guidance default highlighted, then the resolved scenario file.
 
 Units, descriptions and sources are the schema's, read through :func:`model.fields.field`; values and
-defaults come from :func:`model.scenario.field_docs`.
+defaults come from :func:`model.fields.field_docs`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from typing import Any
 import yaml
 from xlsxwriter.worksheet import Worksheet
 
-from model.fields import field, label
+from model.fields import field, field_docs, label
 from model.results import Results
-from model.scenario import Scenario, dump_scenario, field_docs
+from model.scenario import Scenario
+from model.scenario_files import dump_scenario
 from papers.tables import neutralise_text
 from papers.workbook.book import Book, write_title
 

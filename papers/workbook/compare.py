@@ -2,7 +2,7 @@
 practice under each scenario with its change from the baseline (the first run).
 
 The tables are :mod:`model.analysis.compare`'s, the same ones the comparison's CSV files hold; the
-differing assumptions' units are the schema's (read there through :func:`model.scenario.field_docs`).
+differing assumptions' units are the schema's (read there through :func:`model.fields.field_docs`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from model.analysis.national import ccg_outcomes
 from model.engine import prepare, run
 from model.practices import load_practices, validate_frame
 from model.results import Results
-from model.scenario import Scenario, ScenarioError, load_scenario
+from model.scenario import Scenario, ScenarioError
+from model.scenario_files import load_scenario
 from screen.practice_list import bytes_key, ccg_options, one_ccg
 
 ROOT = Path(__file__).resolve().parents[2]

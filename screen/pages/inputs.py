@@ -21,14 +21,8 @@ import streamlit as st
 from model import fields, scenario_edits
 from model.formats import money
 from model.practices import les_columns
-from model.scenario import (
-    GUIDANCE_RATE_PER_HEAD,
-    GUIDANCE_RATE_PER_OVER75,
-    Scenario,
-    ScenarioError,
-    dump_scenario,
-    load_scenario,
-)
+from model.scenario import GUIDANCE_RATE_PER_HEAD, GUIDANCE_RATE_PER_OVER75, Scenario, ScenarioError
+from model.scenario_files import dump_scenario, load_scenario
 from screen.assumptions import help_for, year_label
 from screen.markdown import md_escape
 from screen.pages.cache import (

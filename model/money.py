@@ -33,10 +33,16 @@ def noise(x: np.ndarray | float) -> np.ndarray | float:
     return 1e-9 + 1e-13 * np.abs(x)
 
 
+IDENTITY_TERMS: tuple[tuple[str, int], ...] = (
+    ("pot", 1), ("protection_from_commissioner", 1), ("les_savings", -1), ("les_gained", 1))
+"""The money identity's right-hand side as (summary column, sign), docs/design.md §4.9. The engine's
+check, the workbook's live check formula and the app's waterfall chart all read it from here."""
+
+
 def money_identity(pot: np.ndarray, protection_from_commissioner: np.ndarray, les_savings: np.ndarray,
                    les_gained: np.ndarray) -> np.ndarray:
     """The money identity's right-hand side (docs/design.md §4.9), per commissioner-year, in pence:
-    pot + protection paid by the commissioner − LES savings + LES gained.
+    pot + protection paid by the commissioner − LES savings + LES gained (:data:`IDENTITY_TERMS`).
 
     Σ practice net change + retained must equal it (a top-slice from the pot moves money inside the
     pot and cancels out), so it is also the commissioner's net cost; the engine checks it on every run
@@ -45,7 +51,13 @@ def money_identity(pot: np.ndarray, protection_from_commissioner: np.ndarray, le
     >>> money_identity(np.array([1000]), np.array([50]), np.array([300]), np.array([20]))
     array([770])
     """
-    return pot + protection_from_commissioner - les_savings + les_gained
+    values = {"pot": pot, "protection_from_commissioner": protection_from_commissioner,
+              "les_savings": les_savings, "les_gained": les_gained}
+    (first, sign0), *rest = IDENTITY_TERMS
+    out = sign0 * values[first]
+    for key, sign in rest:
+        out = out + sign * values[key]
+    return out
 
 
 def to_pence(pounds: np.ndarray | float) -> np.ndarray:

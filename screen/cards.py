@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from model.columns import heading
 from model.formats import count, money, money_short, money_signed, pct
+from model.money import IDENTITY_TERMS
 from model.results import Results
 from model.scenario import GUIDANCE_RATE_PER_HEAD, GUIDANCE_RATE_PER_OVER75
 from screen.assumptions import funding_text, rate_text
@@ -115,19 +117,20 @@ def checks_badge(results: Results) -> tuple[bool, str]:
 def waterfall_steps(results: Results, year_index: int = 0) -> list[tuple[str, float, str]]:
     """The bridge from the money in the pot to the CCG's net cost, read from the summary.
 
-    Steps are (label, £, kind) with kind 'relative' or 'total':
-    new money + recycled LES = pot; + protection paid by the CCG + LES gains − LES savings = net cost.
+    Steps are (label, £, kind) with kind 'relative' or 'total': new money + recycled LES = pot; then
+    the other terms of the money identity (model.money.IDENTITY_TERMS, with their signs) = net cost.
     """
     r = year_row(results, year_index)
-    return [
-        ("New money", float(r["new_money"]), "relative"),
-        ("Recycled LES", float(r["recycled"]), "relative"),
-        ("Practice pot", float(r["pot"]), "total"),
-        ("Protection paid by CCG", float(r["protection_from_commissioner"]), "relative"),
-        ("LES extended / harmonised up", float(r["les_gained"]), "relative"),
-        ("LES savings", -float(r["les_savings"]), "relative"),
-        ("Net cost to CCG", float(r["net_cost"]), "total"),
-    ]
+    steps = [(_label("new_money"), float(r["new_money"]), "relative"),
+             (_label("recycled"), float(r["recycled"]), "relative"),
+             (_label("pot"), float(r["pot"]), "total")]
+    steps += [(_label(key), sign * float(r[key]), "relative") for key, sign in IDENTITY_TERMS if key != "pot"]
+    return steps + [(_label("net_cost"), float(r["net_cost"]), "total")]
+
+
+def _label(key: str) -> str:
+    """A summary column's heading without its unit (the chart's axis shows £)."""
+    return heading(key).removesuffix(" (£)")
 
 
 # ---------------------------------------------------------------------------------------------

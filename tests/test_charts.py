@@ -73,7 +73,7 @@ def test_waterfall_bridges_pot_to_net_cost(les_results):
     assert steps["Net cost to CCG"] == pytest.approx(y["net_cost"])
     assert steps["LES savings"] == pytest.approx(-y["les_savings"])
     assert steps["Recycled LES"] == pytest.approx(y["recycled"]) and y["recycled"] > 0
-    assert steps["Protection paid by CCG"] == pytest.approx(y["protection_from_commissioner"])
+    assert steps["Protection paid by the CCG"] == pytest.approx(y["protection_from_commissioner"])
     # the relative steps after the pot add up to the net cost (the bridge reconciles)
     measures = list(w.measure)
     i_pot = list(w.x).index("Practice pot")

@@ -3,26 +3,36 @@
 Run with ``streamlit run app.py``. The page opens on NHS Nene CCG 2014/15 and the guidance scenario.
 It stays thin: every figure is computed by ``model/`` (the engine), shaped for display by the pure
 modules of ``screen/`` (cards, tables, practice, compare, charts, …) and shown by the page parts in
-``screen/pages/`` (one module per tab, the inputs panel, shared widgets, and the caches). This file
-only lays the page out: page settings, the sidebar, the year shown, and the tabs.
+``screen/pages/`` (one module per tab, the inputs panel, the scenario header, shared widgets, meeting mode
+and the caches). This file only lays the page out: page settings, the sidebar, the header, the year shown,
+and the tabs.
+
+Two fragments keep a change from redrawing what it does not touch: the inputs panel (``panel``, in the
+sidebar) and the figures (``main``: the scenario header, the year and the tabs). Switching tab, or a
+widget inside a view, reruns ``main`` only; an input of the panel reruns ``panel`` and ``main``; the
+practice-list picker and meeting mode rerun the whole page.
 
 State kept in ``st.session_state`` is described where it is kept: the assumptions in
-:mod:`screen.pages.inputs`, the practice list and its edits in :mod:`screen.pages.practice_list`.
+:mod:`screen.pages.inputs`, the practice list and its edits in :mod:`screen.pages.practice_list`, meeting
+mode in :mod:`screen.pages.meeting`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from cli.memory import keep_freed_memory
-from model.anonymise import anonymise
 from model.engine import EngineInputError
-from screen.assumptions import rate_text
 from screen.markdown import md_escape
+from screen.pages import book as options_book
 from screen.pages import (
     compare,
+    header,
     inputs,
     localities,
+    meeting,
     my_practice,
     national,
     overview,
@@ -31,54 +41,62 @@ from screen.pages import (
     uncertainty,
     years,
 )
+from screen.pages import options as options_explorer
 from screen.pages.cache import run_model, validated
-from screen.practice_list import apply_edits, edits_key
+from screen.practice_list import apply_edits, columns_in_words, edits_key
 from screen.style import BASE_CSS, INPUTS_BANNER, MEETING_CSS
 
 keep_freed_memory()  # reuse freed memory between reruns instead of faulting it in again (cli/memory.py)
-TABS = ["Overview", "Practices", "Localities", "Years", "Compare", "My practice", "Uncertainty", "All England",
+# The first screen answers the meeting's question; one practice under several scenarios is one tab away.
+TABS = ["Overview", "One practice", "Compare", "Practices", "Localities", "Years", "Uncertainty", "All England",
         "Practice list"]
-
-st.set_page_config(page_title="£5 per head: practice funding scenarios", page_icon=":material/currency_pound:",
-                   layout="wide", initial_sidebar_state="expanded")
+TABS.insert(TABS.index("All England"), "Options")  # the options explorer (screen/pages/options.py)
+TABS.append("Options book")  # saved options, shortlist and sign-off (screen/pages/book.py)
+ICON = Path(__file__).resolve().parent / "screen" / "icon.svg"   # local: the page never fetches from elsewhere
 ss = st.session_state
+
+st.set_page_config(page_title="£5 per head: practice funding scenarios", page_icon=str(ICON), layout="wide",
+                   initial_sidebar_state="collapsed" if ss.get("meeting") else "expanded")
 
 
 def main() -> None:
     inputs.init_state()
-    st.markdown(BASE_CSS, unsafe_allow_html=True)
     with st.sidebar:
-        meeting = st.toggle("Meeting mode", key="meeting",
-                            help="Hides practice names and codes (Practice A, B, …) in every table, chart and "
-                                 "download, and enlarges text for a projector.")
-        st.markdown(INPUTS_BANNER, unsafe_allow_html=True)
+        st.html(INPUTS_BANNER)
         active = practice_list.choose()
         st.divider()
-        scenario = inputs.scenario_panel(active["frame"])
-        if scenario is not None:
-            st.divider()
-            inputs.share_panel(scenario, active)
-    if meeting:
-        st.markdown(MEETING_CSS, unsafe_allow_html=True)
+        inputs.scenario_panel(active["frame"])
+    top, switch = st.columns([3, 2], vertical_alignment="center")
+    top.title("£5 per head: practice funding scenarios")
+    with switch:
+        on = meeting.switch()
+    st.html(BASE_CSS + (MEETING_CSS if on else ""))   # styles only: st.html adds them without a block
+    figures(active, on)
 
-    st.title("£5 per head: practice funding scenarios")
+
+@st.fragment(key="main")
+def figures(active: dict, on: bool) -> None:
+    """The scenario header, the year shown and the views (rerun alone on a tab switch or a view's widget)."""
+    if ss.get("panel_drawn") != ss.get("panel_version", 0):
+        st.rerun()  # the panel was replaced (an option or a book version loaded): draw the whole page again
     for w in ss.get("link_warnings", []):
-        st.warning(md_escape(w))
+        st.warning(md_escape(meeting.text(w, active["frame"], on)))
+    scenario = ss.get("scenario")
     if scenario is None:
         st.error("The assumptions in the panel cannot be used together (see the message there), so no "
                  "figures are shown.")
-        st.stop()
+        return
     params = inputs.link_params(scenario, active)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
+    beside, badge = header.show(scenario, active, on)
 
     labels = scenario.year_labels()
-    st.caption(f"{md_escape(active['label'])} · {len(active['frame']):,} practices · scenario: "
-               f"**{md_escape(scenario.name)}** · {md_escape(rate_text(scenario))}")
     if ss.get("year") not in labels:
         ss.year = labels[0]
-    year = st.segmented_control("Year shown", labels, key="year", required=True,
-                                help="The year the headline cards, tables and charts show.")
+    with beside:
+        year = st.segmented_control("Year shown", labels, key="year", required=True, label_visibility="collapsed",
+                                    help="The year the headline cards, tables and charts show.")
     y = labels.index(year) if year in labels else 0
 
     tabs = dict(zip(TABS, st.tabs(TABS, key="view", on_change="rerun")))
@@ -86,7 +104,7 @@ def main() -> None:
     edits = ss.edits.get(active["id"], {})
     if tabs["Practice list"].open:
         with tabs["Practice list"]:
-            edits = practice_list.show(active, meeting)
+            edits = practice_list.show(active, on)
     list_id = active["id"]
     if edits:
         list_id = f"{active['id']}:{edits_key(edits)}"
@@ -95,25 +113,32 @@ def main() -> None:
             st.error("The edited practice list has problems, so no figures are shown. Fix them in the "
                      "Practice list tab:")
             for p in checked.report.errors[:10]:
-                st.markdown(f"- ✖ {md_escape(str(p))}")
-            st.stop()
+                st.markdown(f"- ✖ {md_escape(meeting.text(columns_in_words(str(p)), frame, on))}")
+            return
         frame = checked.practices
     try:
         results = run_model(list_id, scenario.model_dump_json(), _frame=frame)
     except EngineInputError as err:
-        st.error(f"This scenario cannot run on this practice list: {md_escape(str(err))}")
-        st.stop()
-    shown = anonymise(results) if meeting else results
+        st.error(f"This scenario cannot run on this practice list: {md_escape(meeting.text(str(err), frame, on))}")
+        return
+    with badge:
+        overview.checks_badge(results)
+    shown = meeting.for_screen(results, on)      # meeting mode: the meeting's letters, identifying figures banded
+    papers = meeting.for_papers(results, on)     # …and for whole-run downloads: letters, exact figures
+    source = practice_list.paper_source(active, frame, edits, on)   # the list the downloads name
+    letters = meeting.aliases(frame) if on else None
 
     views = {
-        "Overview": lambda: overview.show(shown, y, meeting),
-        "Practices": lambda: practices.show(shown, y, meeting),
-        "Localities": lambda: localities.show(shown, y, meeting),
-        "Years": lambda: years.show(shown, meeting),
-        "Compare": lambda: compare.show(shown, scenario, frame, list_id, y, meeting),
-        "My practice": lambda: my_practice.show(results, shown, y, meeting),
-        "Uncertainty": lambda: uncertainty.show(scenario, frame, list_id, meeting),
-        "All England": lambda: national.show(scenario, active, y, meeting),
+        "Overview": lambda: overview.show(shown, y, on, source, papers),
+        "One practice": lambda: my_practice.show(results, shown, y, on, source, list_id, frame, letters),
+        "Compare": lambda: compare.show(results, scenario, frame, list_id, y, on, source),
+        "Practices": lambda: practices.show(shown, y, on),
+        "Localities": lambda: localities.show(shown, y, on),
+        "Years": lambda: years.show(shown, on),
+        "Uncertainty": lambda: uncertainty.show(scenario, frame, list_id, on),
+        "Options": lambda: options_explorer.show(scenario, frame, list_id, on),
+        "All England": lambda: national.show(scenario, active, y, on),
+        "Options book": lambda: options_book.show(scenario, results, frame, list_id),
     }
     for name, show in views.items():
         if tabs[name].open:

@@ -3,7 +3,9 @@
 ::
 
     python -m model compare --practices F --scenario S1 --scenario S2 [...] --out DIR [--force]
-        -> DIR/differing_assumptions.csv, compare_summary.csv, compare_practices.csv, compare.xlsx
+        -> DIR/differing_assumptions.csv, compare_summary.csv, compare_practices.csv, data_source.csv,
+           compare.xlsx (the scenarios' summaries side by side, each practice's net change and the
+           differences, each scenario's file: the same workbook as the app's comparison download)
 
 Every scenario file is checked before any is run; the folder is written atomically (:mod:`cli.common`).
 """
@@ -19,13 +21,15 @@ from cli.common import (
     add_input_arguments,
     atomic_dir,
     check_out,
+    check_rows,
     emit,
-    load_prepared,
+    load_inputs,
     load_scenario_arg,
     run_checked,
 )
-from model.analysis.compare import compare_practices, compare_summary, differing_assumptions
-from papers.tables import csv_bytes
+from model.engine import EngineInputError, prepare
+from papers.provenance import Source
+from papers.tables import compare_files
 from papers.workbook import workbook_bytes
 
 HELP = "run two or more scenarios and write them side by side with per-practice deltas"
@@ -43,13 +47,19 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError(f"compare takes at most {MAX_SCENARIOS} scenarios")
     check_out(args.out, args.force)
     scenarios = [load_scenario_arg(s) for s in args.scenario]
-    practices = load_prepared(args.practices)
+    loaded = load_inputs(args.practices)
+    source = Source.from_file(args.practices, loaded)   # what the papers say was used
+    try:
+        practices = prepare(loaded)
+    except EngineInputError as err:
+        raise UserError(str(err)) from None
+    check_rows(practices, scenarios)  # all the scenarios' rows together, before any is run
     runs = [run_checked(practices, s) for s in scenarios]
     with atomic_dir(args.out, args.force) as tmp:
-        (tmp / "differing_assumptions.csv").write_bytes(csv_bytes(differing_assumptions(runs)))
-        (tmp / "compare_summary.csv").write_bytes(csv_bytes(compare_summary(runs)))
-        (tmp / "compare_practices.csv").write_bytes(csv_bytes(compare_practices(runs)))
-        (tmp / "compare.xlsx").write_bytes(workbook_bytes(runs))
+        for name, data in compare_files(runs).items():
+            (tmp / name).write_bytes(data)
+        (tmp / "data_source.csv").write_bytes(source.csv())
+        (tmp / "compare.xlsx").write_bytes(workbook_bytes(runs, source))
     emit(sys.stdout, f"wrote {args.out}: differing_assumptions.csv, compare_summary.csv, "
-                     f"compare_practices.csv, compare.xlsx ({len(runs)} scenarios)")
+                     f"compare_practices.csv, data_source.csv, compare.xlsx ({len(runs)} scenarios)")
     return EXIT_OK

@@ -2,7 +2,8 @@
 registry of commands.
 
 One module per command (:mod:`cli.validate`, :mod:`cli.run`, :mod:`cli.compare`, :mod:`cli.national`,
-:mod:`cli.sensitivity`, :mod:`cli.montecarlo`, :mod:`cli.onepager`), each with ``HELP``,
+:mod:`cli.sensitivity`, :mod:`cli.montecarlo`, :mod:`cli.onepager`,
+:mod:`cli.explore`), each with ``HELP``,
 ``configure(parser)`` and ``handle(args) -> int``; what they share is in :mod:`cli.common`. Commands
 import :mod:`cli.common`, this module imports the commands: no import cycle.
 
@@ -26,7 +27,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cli import compare, montecarlo, national, onepager, run, sensitivity, validate
+from cli import book as book_command
+from cli import compare, explore, montecarlo, national, onepager, run, sensitivity, validate
 from cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError, emit
 from cli.memory import keep_freed_memory
 
@@ -44,8 +46,10 @@ class Command:
 COMMANDS: dict[str, Command] = {
     name: Command(module.HELP, module.configure, module.handle)
     for name, module in [("validate", validate), ("run", run), ("compare", compare), ("national", national),
-                         ("onepager", onepager), ("sensitivity", sensitivity), ("montecarlo", montecarlo)]
+                         ("onepager", onepager), ("sensitivity", sensitivity), ("montecarlo", montecarlo),
+                         ("explore", explore)]
 }
+COMMANDS["book"] = Command(book_command.HELP, book_command.configure, book_command.handle)  # the options book
 
 
 def register(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None],

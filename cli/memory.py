@@ -30,3 +30,43 @@ def keep_freed_memory() -> bool:
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     # Both must be set: setting one turns off glibc's own adjustment of the other.
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_BYTES)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_BYTES))
+
+
+def give_back_freed_memory() -> bool:
+    """Hand the memory freed so far back to the operating system (glibc ``malloc_trim``); True if any was.
+    Elsewhere than glibc this does nothing."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return bool(trim(0))
+
+
+TRIM_EVERY_S = 30.0
+
+
+def start_memory_trimmer(every_s: float = TRIM_EVERY_S) -> bool:
+    """For a long-running server (the app): every `every_s` seconds, give freed memory back to the system, so
+    what a finished session or an expired cache entry used does not stay with the process (:func:`keep_freed_memory`
+    keeps up to TRIM_BYTES for speed between runs). Starts one background thread per process; True if started.
+
+    >>> start_memory_trimmer() in (True, False), start_memory_trimmer()
+    (True, False)
+    """
+    import threading
+
+    name = "pcfund-memory-trimmer"
+    if any(t.name == name for t in threading.enumerate()):
+        return False
+
+    def loop() -> None:
+        import time
+
+        while True:
+            time.sleep(every_s)
+            give_back_freed_memory()
+
+    threading.Thread(target=loop, name=name, daemon=True).start()
+    return True

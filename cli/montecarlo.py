@@ -29,10 +29,10 @@ from cli.common import (
 )
 from model.analysis.montecarlo import MC_KEYS, Dist, default_distributions, draw, monte_carlo
 from model.engine import EngineInputError
+from model.limits import MAX_DRAWS
 from papers.tables import csv_bytes
 
 HELP = "Monte Carlo of admissions and growth: percentiles and the chance it pays for itself"
-MAX_DRAWS = 1_000_000
 
 
 def configure(p: argparse.ArgumentParser) -> None:

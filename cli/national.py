@@ -42,7 +42,7 @@ def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario_arg(args.scenario)
     if not 0 <= args.year < scenario.horizon_years:
         raise UserError(f"--year must be between 0 and {scenario.horizon_years - 1}")
-    results = run_checked(load_inputs(args.practices), scenario)
+    results = run_checked(load_inputs(args.practices), scenario, writes_rows=False)  # one row per CCG
     outcomes = ccg_outcomes(results, args.year)
     spread = distribution(outcomes)
     with atomic_dir(args.out, args.force) as tmp:

@@ -11,6 +11,7 @@ rounds them to whole pence. Protection (:mod:`model.protection`) shares the pot 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +69,16 @@ class Payees:
     locality_cap: np.ndarray | None = None      # (L,) cap × participating practices
     locality_paid: np.ndarray | None = None     # (L,) bool: at least one practice takes part
     within: np.ndarray | None = None            # (T, N) each practice's part of its locality's allocation
+
+    def rows(self, index: np.ndarray) -> Payees:
+        """The same payees for some rows only (a floor or cap given per row is taken for those rows too):
+        the top-slice solve re-shares only the rows still moving (:func:`model.protection.solve_topslice`)."""
+        def pick(x):
+            return x if x is None or np.ndim(x) < 2 else x[index]
+        return dataclasses.replace(
+            self, share=self.share[index], shared=self.shared[index], floor=pick(self.floor), cap=pick(self.cap),
+            locality_share=pick(self.locality_share), locality_floor=pick(self.locality_floor),
+            locality_cap=pick(self.locality_cap), within=pick(self.within))
 
 
 def payees(share: np.ndarray, commissioners: Groups, participating: np.ndarray, floor_pounds: float,
@@ -140,6 +151,9 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
          iterations: int = 80) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Allocate `money` (T, n) over eligible rows in proportion to `share`, within floor and cap.
 
+    `floor` and `cap` are one number, one per payee (N,), or one per row of `share` ((T, 1) or (T, N):
+    the options explorer stacks options × years as rows, each option with its own floor and cap).
+
     Returns the allocation (T, N) in the units of `money` and flags per group (T, n):
     ``floors_unaffordable`` (floors cost more than the money: floors scaled down pro rata) and
     ``caps_bind_all`` (everyone with a share at the cap, the rest at the floor: the rest of the money is
@@ -157,14 +171,15 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
     share = np.atleast_2d(share) * eligible[None, :]
     money = np.atleast_2d(money).astype(float)
     t, _ = share.shape
-    elig = np.broadcast_to(eligible[None, :], share.shape)
-    f = np.broadcast_to(np.asarray(floor, dtype=float), share.shape[1:])[None, :] * elig
-    c = (np.full(share.shape, np.inf) if cap is None else
-         np.where(elig, np.broadcast_to(np.asarray(cap, dtype=float), share.shape[1:])[None, :], 0.0))
     flags = {"floors_unaffordable": np.zeros(money.shape, bool), "caps_bind_all": np.zeros(money.shape, bool)}
     ssum = groups.sum(share)
-    if not np.any(f > 0) and cap is None:
+    elig = np.broadcast_to(eligible[None, :], share.shape)
+    # Without a cap, and no floor on an eligible row: in proportion to the shares (the floors and caps
+    # below are only built when needed, since the options explorer shares many pots out at once).
+    f = None if cap is None and not np.any(np.asarray(floor) > 0) else _by_row(floor, share.shape) * elig
+    if cap is None and (f is None or not np.any(f > 0)):
         return share * groups.take(np.divide(money, ssum, out=np.zeros_like(money), where=ssum > 0)), flags
+    c = np.full(share.shape, np.inf) if cap is None else np.where(elig, _by_row(cap, share.shape), 0.0)
 
     # A row with no share stays at its floor however much money there is, so "everyone at the cap"
     # means every row with a share at its cap and the others at their floors (continuous in money).
@@ -177,7 +192,10 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ceiling = np.where(share > 0, np.where(np.isinf(c), (f + groups.take(money)) / share, c / share), 0.0)
-    lam = groups.take(_solve_factor(share, money, groups, elig, f, c, groups.max(ceiling) + 1.0, iterations))
+    # Groups whose floors cost the money or whose caps all bind have no λ: they are settled below, not solved.
+    no_factor = flags["floors_unaffordable"] | flags["caps_bind_all"]
+    lam = groups.take(_solve_factor(share, money, groups, elig, f, c, groups.max(ceiling) + 1.0, iterations,
+                                    skip=no_factor))
     floored = lam * share <= f
     capped = (lam * share >= c) & ~floored
     free = elig & ~floored & ~capped
@@ -193,8 +211,19 @@ def fill(share: np.ndarray, money: np.ndarray, groups: Groups, eligible: np.ndar
     return alloc, flags
 
 
+def _by_row(x: np.ndarray | float, shape: tuple[int, int]) -> np.ndarray:
+    """A floor or cap as given — one number, one per payee (N,), or one per row (R, 1) or (R, N), as the
+    options explorer gives them (:mod:`model.analysis.explore`) — broadcast to the rows (R, N).
+
+    >>> _by_row(np.array([[1.0], [2.0]]), (2, 3)).tolist(), _by_row(5.0, (1, 2)).tolist()
+    ([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]], [[5.0, 5.0]])
+    """
+    x = np.asarray(x, dtype=float)
+    return np.broadcast_to(x, shape) if x.ndim == 2 else np.broadcast_to(x, shape[1:])[None, :]
+
+
 def _solve_factor(share: np.ndarray, money: np.ndarray, groups: Groups, elig: np.ndarray, f: np.ndarray,
-                  c: np.ndarray, hi: np.ndarray, iterations: int) -> np.ndarray:
+                  c: np.ndarray, hi: np.ndarray, iterations: int, skip: np.ndarray | None = None) -> np.ndarray:
     """λ (T, n) with ``g(λ) = Σ clip(λ·share, f, c) = money`` in each group, given g(hi) ≥ money.
 
     g is piecewise linear and non-decreasing, so a Newton step from λ, taking the rows that are
@@ -202,31 +231,45 @@ def _solve_factor(share: np.ndarray, money: np.ndarray, groups: Groups, elig: np
     piece: usually within a handful of steps. As in Numerical Recipes' ``rtsafe``, a Newton step is
     taken only if it stays inside the bracket [lo, hi] the evaluations so far establish and is at most
     half the step before last; otherwise the bracket is halved. So it never needs many more steps than
-    plain bisection, and on real lists needs far fewer.
+    plain bisection, and on real lists needs far fewer. Groups in `skip` (T, n) are left at the first guess.
     """
     lo = np.zeros_like(money)
     ssum = groups.sum(np.where(elig, share, 0.0))
     lam = np.clip(np.divide(money, ssum, out=hi.copy(), where=ssum > 0), lo, hi)  # the answer with no floor or cap
     tol = 1e-12 * np.maximum(np.abs(money), 1.0)
-    step = dx_before = hi - lo
-    active = np.ones(money.shape, bool)
+    hi = hi.copy()
+    step = hi - lo
+    dx_before = step.copy()
+    active = np.ones(money.shape, bool) if skip is None else ~np.asarray(skip, bool)
+    everything = np.arange(money.shape[0])
     for _ in range(2 * iterations):
-        scaled = groups.take(lam) * share
-        a = np.clip(scaled, f, c)
+        # Every row (a year; an option's year in the options explorer) is solved on its own: once fewer than
+        # half the rows are still moving, only those are worked on (the settled ones would not change).
+        rows = np.flatnonzero(active.any(axis=1))
+        if not rows.size:
+            break
+        if 2 * rows.size >= len(everything):
+            rows = everything
+        r_share, r_f, r_c, r_money, r_lam = share[rows], f[rows], c[rows], money[rows], lam[rows]
+        scaled = groups.take(r_lam) * r_share
+        a = np.clip(scaled, r_f, r_c)
         got = groups.sum(a)
-        active &= np.abs(got - money) > tol
+        r_active = active[rows] & (np.abs(got - r_money) > tol[rows])
+        active[rows] = r_active
         if not active.any():
             break
-        below = got < money
-        lo = np.where(active & below, lam, lo)
-        hi = np.where(active & ~below, lam, hi)
-        free = elig & (scaled > f) & (scaled < c)
-        free_share = groups.sum(np.where(free, share, 0.0))
+        r_lo, r_hi = lo[rows], hi[rows]
+        below = got < r_money
+        r_lo = np.where(r_active & below, r_lam, r_lo)
+        r_hi = np.where(r_active & ~below, r_lam, r_hi)
+        free = elig[rows] & (scaled > r_f) & (scaled < r_c)
+        free_share = groups.sum(np.where(free, r_share, 0.0))
         fixed = got - groups.sum(np.where(free, a, 0.0))
-        newton = np.divide(money - fixed, free_share, out=np.full_like(money, np.nan), where=free_share > 0)
-        use = (newton > lo) & (newton < hi) & (2 * np.abs(newton - lam) <= dx_before)
-        nxt = np.where(use, newton, (lo + hi) / 2)
-        dx_before, step = step, np.abs(nxt - lam)
-        active &= (nxt > lo) & (nxt < hi)  # the bracket cannot be split any further
-        lam = np.where(active, nxt, lam)
+        newton = np.divide(r_money - fixed, free_share, out=np.full_like(r_money, np.nan), where=free_share > 0)
+        use = (newton > r_lo) & (newton < r_hi) & (2 * np.abs(newton - r_lam) <= dx_before[rows])
+        nxt = np.where(use, newton, (r_lo + r_hi) / 2)
+        dx_before[rows], step[rows] = step[rows], np.abs(nxt - r_lam)
+        r_active &= (nxt > r_lo) & (nxt < r_hi)  # the bracket cannot be split any further
+        active[rows], lo[rows], hi[rows] = r_active, r_lo, r_hi
+        lam[rows] = np.where(r_active, nxt, r_lam)
     return lam

@@ -7,7 +7,8 @@ how a value is shown and stored:
 * ``money`` — £, exact pence (whole pounds on screen, pence in files)
 * ``rate`` — £ per patient, always to the penny
 * ``count`` — whole patients or practices
-* ``pct`` — a percentage, stored as a number of percent (12.5 means 12.5 %)
+* ``pct`` — a percentage, held as a number of percent (12.5 means 12.5 %); papers (CSV, workbook) store
+  it as a fraction (0.125) shown with a % format
 * ``decimal`` — a plain number with decimals (e.g. admissions)
 * ``text``, ``bool``, ``index`` (0-based year number)
 
@@ -17,6 +18,11 @@ how a value is shown and stored:
 'LES total (£)'
 >>> kind("les_total"), kind("net_change_per_head"), kind("share_losing_pct")
 ('money', 'rate', 'pct')
+
+The options explorer's outcomes by year, and the scenario settings its options vary, are columns too:
+
+>>> heading("largest_loss_per_head_y2"), kind("net_cost_y5"), kind("les.reinvest_pct")
+('Largest practice loss per patient (£), year 2', 'money', 'decimal')
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ _ALL = [
     _c("list_size", "Patients", "count", "Registered patients (after any growth assumed)"),
     _c("over75", "Aged 75+", "count", "Registered patients aged 75 and over (after any growth assumed)"),
     _c("over75_pct", "% aged 75+", "pct", "Patients aged 75+ as a share of the list"),
-    _c("weighted_list", "Weighted list", "count", "Carr-Hill weighted list"),
+    _c("weighted_list", "Weighted list", "decimal", "Carr-Hill weighted list (fractional: a weighted count)"),
     _c("practices", "Practices", "count", "Number of practices"),
     # practice money
     _c("allocation", "Allocation (£)", "money", "Share of the practice pot paid for the year"),
@@ -114,16 +120,79 @@ _ALL = [
     _c("check", "Check", "text", "Reconciliation"),
     _c("description", "Description", "text", "What is compared"),
     _c("identity_expected", "Identity: pot + CCG protection − LES savings + LES gained (£)", "money",
-       "Right-hand side of the money identity (docs/design.md §4.9); must equal Σ net change + retained"),
+       "Pot + protection paid by the CCG − LES savings + LES gained: must equal Σ net change + retained"),
     _c("rows_checked", "Rows checked", "count", "Commissioner-years compared"),
     _c("largest_difference", "Largest difference (£)", "money", "Largest absolute difference found"),
     _c("status", "Status", "text", "PASS when every row reconciles to the penny"),
     _c("key", "Key", "text", "Scenario key (as in the scenario file)"),
     _c("unit", "Unit", "text", "Unit of the value"),
+    # options explorer (model.analysis.explore): one row per option; the summary's money columns above
+    # (net_cost, new_money, recycled, protection, unfunded_commitment, break_even_reduction_pct) are its
+    # outcomes too, added up over the horizon
+    _c("option", "Option", "count", "The option's number in the exploration (from 1)"),
+    _c("better_off", "Better off", "count",
+       "Practices better off (over the horizon: better off in some year and worse off in none)"),
+    _c("worse_off", "Worse off", "count", "Practices worse off (over the horizon: worse off in at least one year)"),
+    _c("unchanged", "Unchanged", "count", "Practices whose net change is exactly £0.00 (over the horizon: every year)"),
+    _c("largest_loss", "Largest practice loss (£)", "money",
+       "The largest net loss of any practice (0 when none loses; over the horizon: the worst year)"),
+    _c("largest_loss_per_head", "Largest practice loss per patient (£)", "rate",
+       "The largest net loss per registered patient of any practice (0 when none loses; over the horizon: "
+       "the worst year)"),
+    _c("total_lost", "Lost by practices worse off (£)", "money",
+       "The net losses of the practices worse off, added up"),
+    _c("meets_conditions", "Meets the conditions", "bool", "The option meets every condition asked for"),
+    _c("frontier", "On the frontier", "bool",
+       "No other option is cheaper with a largest loss per patient no larger, or as cheap with a smaller one"),
+    _c("frontier_worse_off", "On the frontier (with worse off)", "bool",
+       "The same, with the practices worse off as a third axis"),
+    _c("warnings", "Warnings", "count", "Warnings the option's run gives (e.g. protection needing more than the pot)"),
+    _c("checks_pass", "Checks pass", "bool", "Every reconciliation holds to the penny for the option"),
+    _c("conditions_missed", "Conditions missed", "count", "How many of the conditions the option misses"),
+    _c("misses", "By how much", "text", "Each condition the option misses, and by how much"),
 ]
 
+EXPLORER_OUTCOMES = ("net_cost", "new_money", "recycled", "protection", "better_off", "worse_off", "unchanged",
+                     "largest_loss", "largest_loss_per_head", "total_lost", "break_even_reduction_pct",
+                     "unfunded_commitment")
+"""The options explorer's outcomes (model.analysis.explore.OUTCOMES says how each adds up over the horizon)."""
+MAX_YEARS = 20
+"""The longest horizon a scenario models (``horizon_years``)."""
+
+
+def _by_year(c: Column, year: int) -> Column:
+    """An explorer outcome in year `year` (1 = the first year modelled): ``net_cost_y1``."""
+    return Column(f"{c.key}_y{year}", f"{c.heading}, year {year}", c.kind, f"{c.meaning}; year {year} only")
+
+
 COLUMNS: dict[str, Column] = {c.key: c for c in _ALL}
-"""Every known result column, by key."""
+"""Every known result column, by key (the explorer's outcomes by year too: ``net_cost_y1`` … ``_y20``)."""
+COLUMNS.update({f"{k}_y{t}": _by_year(COLUMNS[k], t) for k in EXPLORER_OUTCOMES for t in range(1, MAX_YEARS + 1)})
+
+
+def _setting_columns() -> dict[str, Column]:
+    """Each numeric scenario setting as a column (the explorer's options table has one per lever, named by
+    its key): the value as the scenario holds it — ``les.reinvest_pct`` 50 is 50, not a % to divide."""
+    from model.fields import field_docs, label
+
+    out = {}
+    for d in field_docs():
+        key, value = d["key"], d["value"]
+        if "." not in key or d["group"] or isinstance(value, (bool, str, dict)):
+            continue
+        kind: Kind = "count" if isinstance(value, int) or key.endswith("year") else "decimal"
+        out[key] = Column(key, label(key), kind, d["description"])
+    return out
+
+
+COLUMNS.update(_setting_columns())
+
+
+def register(column: Column) -> Column:
+    """Add a column the register does not have yet (the options explorer's lever columns named by key, e.g.
+    ``les.schemes.les_total.fraction`` or ``les.protection.max_loss_pct[2]``), so that it is written the same
+    way in every file; returns the register's entry."""
+    return COLUMNS.setdefault(column.key, column)
 
 MONEY_KINDS = ("money", "rate")
 

@@ -418,7 +418,7 @@ def _checks(pl: PracticeList, practices: pd.DataFrame, summary: pd.DataFrame) ->
         total("protection"), rows_sum("protection"))
     add("practice rows = totals (LES savings)", "Practice LES losses add up to the commissioner's savings",
         total("les_savings"), rows_sum("les_lost"))
-    add("money identity (DESIGN §4.9)",
+    add("money identity",
         "Σ net change + retained = pot + protection paid by the commissioner − LES savings + LES gains",
         total("identity_expected"), net_plus_retained)
     add("net cost = Σ practice net change + retained", "Commissioner net cost reconciles to practice rows",

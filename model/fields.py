@@ -117,10 +117,21 @@ def field(key: str) -> Field:
             labels.update(cls.model_fields["action"].json_schema_extra["choices"])  # type: ignore[index]
     label = str(extra.get("label", key))
     if key.startswith("les.schemes.") and key.count(".") == 2:
-        label = f"LES scheme {key.split('.')[2]}"
+        label = scheme_name(key.split(".")[2])
     return Field(key=key, label=label, unit=str(extra.get("unit", "")), description=info.description or "",
                  source=str(extra.get("source", "")), minimum=lo, maximum=hi, exclusive_minimum=exclusive,
                  choices=_choices(key, info), choice_labels=labels)
+
+
+def scheme_name(column: str) -> str:
+    """An LES scheme column in words: 'les_total' -> 'LES (all schemes)', 'les_minor_surgery' -> 'LES minor surgery'.
+
+    >>> scheme_name("les_total"), scheme_name("les_minor_surgery"), label("les.schemes.les_total")
+    ('LES (all schemes)', 'LES minor surgery', 'LES (all schemes)')
+    """
+    if column == "les_total":
+        return "LES (all schemes)"
+    return "LES " + column.removeprefix("les_").replace("_", " ")
 
 
 def label(key: str) -> str:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from model.fields import action_labels, field
+from model.fields import action_labels, field, scheme_name  # noqa: F401 - scheme_name: words for papers too
 from model.money import round_half_up
 from model.scenario import Scenario
 
@@ -112,18 +112,32 @@ def _year_text(scenario: Scenario, index: int) -> str:
     return f"{y}/{(y + 1) % 100:02d}"
 
 
+
+
 def scheme_text(scenario: Scenario, scheme: Mapping[str, Any]) -> str:
-    """One LES scheme action in words: 'decommission 50 % from 2015/16'."""
+    """One LES scheme action in words: 'decommissioned in full from 2014/15', '50 % decommissioned from 2015/16'.
+
+    >>> s = Scenario()
+    >>> scheme_text(s, {"action": "decommission"}), scheme_text(s, {"action": "decommission", "fraction": 0.5,
+    ...                                                              "from_year": 1})
+    ('decommissioned in full from 2014/15', '50 % decommissioned from 2015/16')
+    >>> scheme_text(s, {"action": "harmonise"}), scheme_text(s, {"action": "keep"})
+    ("harmonised at the holders' average £ per head from 2014/15", 'kept as now')
+    """
     action = scheme.get("action", "keep")
-    words = action_labels().get(action, action).split(" (")[0].lower()
+    when = f" from {_year_text(scenario, int(scheme.get('from_year', 0)))}"
+    if action == "keep":
+        return "kept as now"
     if action == "decommission":
-        words += f" {float(scheme.get('fraction', 1.0)) * 100:g} %"
+        fraction = float(scheme.get("fraction", 1.0))
+        return ("decommissioned in full" if fraction >= 1 else f"{fraction * 100:g} % decommissioned") + when
+    if action == "extend_to_all":
+        return "offered to every practice at the holders' average £ per head" + when
     if action == "harmonise":
         rate = scheme.get("rate_per_head")
-        words += " at the holders' average" if rate is None else f" at {money(rate, pence=True)} a head"
-    if action != "keep" and int(scheme.get("from_year", 0)) > 0:
-        words += f" from {_year_text(scenario, scheme['from_year'])}"
-    return words
+        at = "the holders' average £ per head" if rate is None else f"{money(rate, pence=True)} a head"
+        return f"harmonised at {at}" + when
+    return action_labels().get(action, action).lower() + when
 
 
 def value_text(scenario: Scenario, key: str, value: Any) -> str:
@@ -131,7 +145,7 @@ def value_text(scenario: Scenario, key: str, value: Any) -> str:
     if key == "les.schemes":
         if not value:
             return "all kept"
-        return "; ".join(f"{col}: {scheme_text(scenario, v)}" for col, v in value.items())
+        return "; ".join(f"{scheme_name(col)}: {scheme_text(scenario, v)}" for col, v in value.items())
     try:
         f = field(key)
     except KeyError:

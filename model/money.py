@@ -138,6 +138,7 @@ class Groups:
 
 REMAINDER_STEPS = 1e6
 """Remainders are compared in millionths of a penny: closer than that they are tied."""
+_GROUP_SHIFT = 1 << 24
 
 
 def largest_remainder(raw_pence: np.ndarray, groups: Groups, target: np.ndarray | None = None) -> np.ndarray:
@@ -157,21 +158,23 @@ def largest_remainder(raw_pence: np.ndarray, groups: Groups, target: np.ndarray 
     deficit = np.asarray(target, dtype=np.int64) - groups.isum(base)
     if not deficit.any():
         return base
-    t, n = raw.shape
+    n = raw.shape[1]
     ids = np.broadcast_to(groups.ids, raw.shape)
     # Remainders within a millionth of a penny of each other are a tie (binary noise: 313.4971…
     # and 1,563.4971… can be the same fraction computed two ways), so the earlier row gets the penny.
     rem_key = np.floor(rem * REMAINDER_STEPS + 0.5)
-    # Sort by group, then largest remainder, then position: complex numbers sort lexicographically
-    # (real part, then imaginary), and a stable argsort of them is ~4x faster than np.lexsort.
-    order = np.argsort(ids + 1j * -rem_key, axis=-1, kind="stable")
-    sorted_ids = np.take_along_axis(ids, order, axis=-1)
-    starts = np.concatenate([[0], np.cumsum(groups.counts)[:-1]])
-    rank = np.arange(n)[None, :] - starts[sorted_ids]
-    rows = np.arange(t)[:, None]
-    d = deficit[rows, sorted_ids]
-    bump_sorted = np.where(d >= 0, (rank < d).astype(np.int64), -(rank >= groups.counts[sorted_ids] + d)
-                           .astype(np.int64))
+    # Sort by group, then largest remainder, then position: one int64 key, the group in the high bits and
+    # the remainder (negated) in the low 24 (remainder keys span under 2^21), sorted stably — the order
+    # lexsort would give, ~2x faster than the complex key used before and ~8x faster than np.lexsort.
+    order = np.argsort(ids * _GROUP_SHIFT - rem_key.astype(np.int64), axis=-1, kind="stable")
+    # In that order every row holds group 0's rows, then group 1's, …: each position's group, its rank
+    # within the group and the group's size are the same for every row.
+    counts = groups.counts
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(n)[None, :] - np.repeat(starts, counts)[None, :]
+    size = np.repeat(counts, counts)[None, :]
+    d = np.repeat(deficit, counts, axis=-1)
+    bump_sorted = np.where(d >= 0, (rank < d).astype(np.int64), -(rank >= size + d).astype(np.int64))
     bump = np.empty_like(bump_sorted)
     np.put_along_axis(bump, order, bump_sorted, axis=-1)
     return base + bump

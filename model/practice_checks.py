@@ -14,6 +14,15 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from model.limits import (
+    MAX_CODE_CHARS,
+    MAX_COLUMNS,
+    MAX_LES_SCHEMES,
+    MAX_PRACTICES,
+    MAX_ROWS_LISTED,
+    MAX_TEXT_CHARS,
+    rows_text,
+)
 from model.practice_columns import (
     _ALIASES,
     _DESCRIPTIONS,
@@ -113,9 +122,21 @@ def check(table: _Table, empty_ok_message: str = "the file has a header row but 
     name = table.name
 
     # ---- 1. which column is which (rows blank in every column the model reads are skipped) ----
+    if len(table.header) > MAX_COLUMNS:
+        return failed(name, [error(name, f"the file has {len(table.header):,} columns; a practice list may have at "
+                                         f"most {MAX_COLUMNS}. Delete the columns the model does not use")],
+                      file_type=table.file_type)
     cols, errors, warnings = _which_column_is_which(table)
     body = _skip_blank_rows(table, cols)
     n = len(body)
+    if n > MAX_PRACTICES:
+        return failed(name, [error(name, f"the file has {n:,} practice rows; a practice list may have at most "
+                                         f"{MAX_PRACTICES:,}. Split it by commissioner (each part is read on its "
+                                         "own)")],
+                      n_rows=n, file_type=table.file_type, columns=_ordered(cols.headers))
+    if len(cols.les_names) > MAX_LES_SCHEMES:
+        errors.append(error(name, f"the file has {len(cols.les_names):,} LES columns (les_…); a practice list may have "
+                                  f"at most {MAX_LES_SCHEMES}. Add small schemes together into one column"))
 
     # ---- 2. required columns ------------------------------------------------------------------
     missing = _missing_columns(cols)
@@ -248,16 +269,49 @@ class _Text(NamedTuple):
     extras: dict[str, pd.Series]  # EXTRA_TEXT_COLUMNS present in the file
 
 
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+"
+"""Control characters: tabs, line breaks, terminal escapes, and the Unicode line, paragraph and
+direction-override marks that make text show other than it reads."""
+
+
+def _clean_text(body: pd.DataFrame, cols: _Columns, canon: str, f: _Findings, max_chars: int,
+                what: str) -> pd.Series:
+    r"""One text column, stripped, with control characters replaced by a space (a warning naming each row),
+    and an error for text longer than `max_chars`.
+
+    >>> f = _Findings("x.csv", np.array([2, 3]), {})
+    >>> cols = _Columns(mapping={"practice_name": 0}, headers={"practice_name": "Name"})
+    >>> body = pd.DataFrame({0: ["Smith\tSurgery", "Park\r\nHouse "]})
+    >>> _clean_text(body, cols, "practice_name", f, 200, "practice name").tolist()
+    ['Smith Surgery', 'Park House']
+    >>> print(f.problems("warning")[0])
+    x.csv, row 2, column 'Name': 'Smith\tSurgery' has control characters (tabs, line breaks, …): each was
+    replaced by a space
+    """
+    raw = cols.text(body, canon)
+    header = cols.headers[canon]
+    bad = raw.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool)
+    text = raw
+    if bad.any():
+        text = raw.str.replace(_CONTROL, " ", regex=True).str.strip()
+        f.add("warning", header, bad, lambda p: f"{_shown(raw.iat[p])} has control characters (tabs, line breaks, "
+                                                "…): each was replaced by a space")
+    lengths = text.str.len().to_numpy()
+    f.add("error", header, lengths > max_chars,
+          lambda p: f"the {what} is {lengths[p]:,} characters long; the limit is {max_chars}: shorten it")
+    return text
+
+
 def _text_columns(body: pd.DataFrame, cols: _Columns, f: _Findings) -> _Text:
     """Practice code, commissioner, practice name, locality and the extra text columns."""
-    code = cols.text(body, "practice_code").str.upper()
+    code = _clean_text(body, cols, "practice_code", f, MAX_CODE_CHARS, "practice code").str.upper()
     code_blank = code.eq("").to_numpy()
     f.add("error", cols.headers["practice_code"], code_blank,
           lambda p: "the practice code is blank (if this is a totals or notes row, delete it)")
 
     comm = pd.Series(DEFAULT_COMMISSIONER, index=body.index, dtype="str")
     if "commissioner" in cols.mapping:
-        given = cols.text(body, "commissioner")
+        given = _clean_text(body, cols, "commissioner", f, MAX_CODE_CHARS, "commissioner code")
         comm_blank = given.eq("").to_numpy()
         if not comm_blank.all():
             comm = given
@@ -265,13 +319,13 @@ def _text_columns(body: pd.DataFrame, cols: _Columns, f: _Findings) -> _Text:
                   lambda p: "the commissioner is blank (other rows have one): fill it in")
 
     if "practice_name" in cols.mapping:
-        pname = cols.text(body, "practice_name")
+        pname = _clean_text(body, cols, "practice_name", f, MAX_TEXT_CHARS, "practice name")
         pname = pname.where(pname.ne(""), code)
     else:
         pname = code.copy()
 
     if "locality" in cols.mapping:
-        loc = cols.text(body, "locality")
+        loc = _clean_text(body, cols, "locality", f, MAX_TEXT_CHARS, "locality")
         loc_blank = loc.eq("").to_numpy()
         if loc_blank.any() and not loc_blank.all():
             f.add("warning", cols.headers["locality"], loc_blank,
@@ -280,7 +334,8 @@ def _text_columns(body: pd.DataFrame, cols: _Columns, f: _Findings) -> _Text:
     else:
         loc = pd.Series(DEFAULT_LOCALITY, index=body.index, dtype="str")
 
-    extras = {c: cols.text(body, c) for c in EXTRA_TEXT_COLUMNS if c in cols.mapping}
+    extras = {c: _clean_text(body, cols, c, f, MAX_TEXT_CHARS, c.replace("_", " "))
+              for c in EXTRA_TEXT_COLUMNS if c in cols.mapping}
     return _Text(code, code_blank, comm, pname, loc, extras)
 
 
@@ -404,10 +459,9 @@ def _duplicate_codes(f: _Findings, text: _Text, cols: _Columns, rows: np.ndarray
 
     def dup_message(p: int) -> str:
         same = np.flatnonzero(counted & (code.to_numpy() == code.iat[p]) & (comm.to_numpy() == comm.iat[p]))
-        listed = [f"{r}" for r in rows[same]]
         where = f" in commissioner {comm.iat[p]}" if has_comm else ""
-        row_text = ", ".join(listed[:-1]) + " and " + listed[-1]
-        return f"practice code {code.iat[p]} appears more than once{where}: rows {row_text}"
+        listed = rows_text([int(r) for r in rows[same[:MAX_ROWS_LISTED]]], total=len(same))
+        return f"practice code {code.iat[p]} appears more than once{where}: rows {listed}"
 
     f.add("error", cols.headers["practice_code"], second, dup_message)
 

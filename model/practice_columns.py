@@ -11,8 +11,7 @@ import unicodedata
 
 import pandas as pd
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-"""Largest practice-list file accepted: 20 MB (the England payments file is 2.6 MB)."""
+from model.limits import MAX_UPLOAD_BYTES  # noqa: F401 - the limits live in model.limits; re-exported here
 
 DEFAULT_COMMISSIONER = "CCG"
 DEFAULT_LOCALITY = "All practices"

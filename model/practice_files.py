@@ -13,6 +13,7 @@ import io
 import math
 import os
 import warnings as _warnings
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.limits import MAX_COLUMNS, MAX_FILE_ROWS, MAX_SHEET_CELLS, LimitError, read_regular_file, rows_text
 from model.practice_columns import _HEADER_SEARCH_ROWS, MAX_PROBLEMS_PER_COLUMN, REQUIRED_COLUMNS, _canonical_name
+from model.practice_xlsx import WorkbookError, check_directory, read_first_sheet
 from model.validation import Problem, error, warning
 
 
@@ -68,17 +71,21 @@ def _read_source(source: Any, name: str, max_bytes: int) -> bytes | Problem:
         return _too_large(name, len(data), max_bytes) if len(data) > max_bytes else data
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if not path.exists():
+        try:  # only a regular file, and never more than max_bytes + 1 bytes of it (a FIFO or /dev/zero is refused)
+            data = read_regular_file(path, max_bytes, "practice-list file")
+        except FileNotFoundError:
             return error(name, f"the file was not found (looked for {str(path)!r})")
-        if path.is_dir():
-            return error(name, "this is a folder, not a practice-list file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            return _too_large(name, size, max_bytes)
-        try:
-            return path.read_bytes()
+        except LimitError as exc:
+            return error(name, str(exc))
         except OSError as exc:
             return error(name, f"the file could not be opened ({exc.strerror or exc})")
+        if len(data) > max_bytes:
+            try:
+                size: int | None = path.stat().st_size
+            except OSError:
+                size = None
+            return _too_large(name, size if size is not None and size > max_bytes else None, max_bytes)
+        return data
     if hasattr(source, "read"):
         data = source.read(max_bytes + 1)
         if isinstance(data, str):
@@ -143,7 +150,14 @@ def _parse_zip(data: bytes, name: str, ext: str) -> _Table | list[Problem]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-            mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+            check_directory(zf)  # number of parts and unzipped size, from the zip directory, before reading any
+            if "mimetype" in names:
+                with zf.open("mimetype") as fh:
+                    mimetype = fh.read(100)
+            else:
+                mimetype = b""
+    except WorkbookError as exc:
+        return [error(name, str(exc))]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError) as exc:
         return [error(name, f"the workbook could not be read: the file is damaged or incomplete ({exc}). "
@@ -200,39 +214,36 @@ def _series_text(s: pd.Series) -> pd.Series:
 
 
 def _parse_xlsx(data: bytes, name: str) -> _Table | list[Problem]:
-    import openpyxl  # local: keeps `import model` light
-
+    """The first sheet, read by :mod:`model.practice_xlsx` (every part's work bounded; the values as saved)."""
     try:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheets = wb.worksheets
-                if not sheets:
-                    return [error(name, "the workbook has no sheets")]
-                ws = sheets[0]
-                sheet_title = ws.title
-                other = [s.title for s in sheets[1:]]
-                ws.reset_dimensions()  # a workbook's stated used range can be wrong: read what is there
-                rows = [_trim(r) for r in ws.iter_rows(values_only=True)]
-            finally:
-                wb.close()
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad workbook
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                sheet = read_first_sheet(zf)
+    except WorkbookError as exc:
+        return [error(name, f"the workbook cannot be read: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook raises many types (zip, XML, cell values)
+        if isinstance(exc, ET.ParseError):
+            exc = ValueError(f"its XML is not well formed ({exc})")
         detail = " ".join(str(exc).split())[:160]
         return [error(name, "the workbook could not be read: it may be damaged, password-protected or not "
                            f"really an Excel file ({type(exc).__name__}: {detail}). {_SAVE_AS}")]
-    while rows and not rows[-1]:
-        rows.pop()
-    width = max((len(r) for r in rows), default=0)
-    raw = pd.DataFrame([(*r, *([None] * (width - len(r)))) for r in rows], dtype=object) if width else pd.DataFrame()
-    if raw.empty or raw.isna().all(axis=None):
+    rows = [(number, _trim(tuple(values))) for number, values in sheet.rows]
+    rows = [(number, values) for number, values in rows if values]
+    width = max((len(r) for _, r in rows), default=0)
+    if not width:
+        other = sheet.other_titles
         hint = f" The other sheets ({', '.join(repr(t) for t in other)}) were not read: the practice list " \
                "must be on the first sheet." if other else ""
-        return [error(name, f"the first sheet ('{sheet_title}') of the workbook is empty.{hint}")]
-    raw = raw.apply(lambda col: col.map(_cell_text)).astype("str")
+        return [error(name, f"the first sheet ('{sheet.title}') of the workbook is empty.{hint}")]
+    raw = pd.DataFrame([[_cell_text(v) for v in (*r, *([None] * (width - len(r))))] for _, r in rows],
+                       dtype="str")
     raw.columns = range(raw.shape[1])
-    file_type = f"an Excel workbook, sheet '{sheet_title}'"
-    return _split_header(raw, np.arange(1, len(raw) + 1, dtype=np.int64), name, file_type)
+    file_type = f"an Excel workbook, sheet '{sheet.title}'"
+    table = _split_header(raw, np.array([number for number, _ in rows], dtype=np.int64), name, file_type)
+    if isinstance(table, _Table):
+        table.warnings[:0] = [warning(name, w) for w in sheet.warnings]
+    return table
 
 
 def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -243,28 +254,96 @@ def _trim(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return row[:end]
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes) -> tuple[str, str, list[int]]:
+    """The text, its encoding in words, and the rows read as Windows-1252 in a file that mixes it with UTF-8.
+
+    A file that is not UTF-8 throughout is decoded line by line: a line that is valid UTF-8 is read as
+    UTF-8, any other as Windows-1252 (Latin-1 where Windows-1252 has no character), so a list pasted
+    together from two sources keeps "Café" right in both halves instead of showing "CafÃ©" in one.
+
+    >>> _decode("Practice Code,Name\\nK1,Café\\n".encode() + "K2,Café\\n".encode("cp1252"))[1:]
+    ('UTF-8 and Windows-1252 (mixed)', [3])
+    >>> _decode("K2,Café\\n".encode("cp1252"))[1:]
+    ('Windows-1252', [])
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # errors="replace": a UTF-16 file cut short (odd byte count) or with a broken surrogate pair is read
         # like a truncated UTF-8 file, not reported as an unexpected problem
-        return data.decode("utf-16", errors="replace"), "UTF-16"
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8 with BOM"
-        except UnicodeDecodeError:
-            return data[3:].decode("cp1252", errors="replace"), "Windows-1252"
+        return data.decode("utf-16", errors="replace"), "UTF-16", []
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[3:] if bom else data
     try:
-        return data.decode("utf-8"), "UTF-8"
+        return body.decode("utf-8"), "UTF-8 with BOM" if bom else "UTF-8", []
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+    if body.count(b"\n") > MAX_FILE_ROWS:  # too many rows anyway (refused next): no line-by-line decoding
+        return body.decode("latin-1"), "Latin-1", []
+    lines = body.split(b"\n")
+    out: list[str] = []
+    utf8_rows: list[int] = []
+    other_rows: list[int] = []
+    latin1 = False
+    for number, line in enumerate(lines, start=1):
+        try:
+            text = line.decode("utf-8")
+            if not line.isascii():
+                utf8_rows.append(number)
+        except UnicodeDecodeError:
+            other_rows.append(number)
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                text, latin1 = line.decode("latin-1"), True
+        out.append(text)
+    single = "Latin-1" if latin1 else "Windows-1252"
+    if utf8_rows:
+        return "\n".join(out), f"UTF-8 and {single} (mixed)", other_rows
+    return "\n".join(out), single, []
+
+
+def _mixed_warning(name: str, rows: list[int], encoding: str) -> Problem:
+    other = encoding.removeprefix("UTF-8 and ").removesuffix(" (mixed)")
+    return warning(name, f"the file mixes text encodings: row{'s' if len(rows) > 1 else ''} {rows_text(rows)} "
+                         f"{'were' if len(rows) > 1 else 'was'} read as {other} and the other rows as UTF-8. "
+                         "Check the names in those rows, then save the file again as UTF-8 CSV")
+
+
+def _shape_problem(text: str, sep: str, name: str) -> tuple[str, Problem | None]:
+    """Rows, columns and cells of a CSV counted before it is parsed: the text (with trailing empty
+    cells removed when the file has columns of nothing, as Excel writes for formatted empty columns),
+    or the problem that stops it being read.
+
+    >>> _shape_problem("a,b,c,,,,\\n1,2,3,,,,\\n", ",", "x.csv")
+    ('a,b,c,,,,\\n1,2,3,,,,\\n', None)
+    >>> print(_shape_problem("a" + "," * 300 + "b\\n", ",", "x.csv")[1])  # doctest: +ELLIPSIS
+    x.csv, row 1: this row has 301 cells; a practice list may have at most 200 columns. Delete the columns ...
+    """
+    newline = "\n" if "\n" in text or "\r" not in text else "\r"  # "\r" alone: an old Mac file
+    lines = text.count(newline) + (0 if text.endswith(newline) else 1)
+    if lines > MAX_FILE_ROWS:
+        return text, error(name, f"the file has {lines:,} lines; a practice list may have at most {MAX_FILE_ROWS:,} "
+                                 "rows. Split it by commissioner (each part is read on its own)")
+    split = text.split(newline)
+    if max((ln.count(sep) for ln in split), default=0) < MAX_COLUMNS and sum(ln.count(sep) + 1 for ln in split) \
+            <= MAX_SHEET_CELLS:
+        return text, None
+    strip = " \t\r" + sep
+    widths = [ln.rstrip(strip).count(sep) + 1 for ln in split]
+    widest = max(range(len(widths)), key=widths.__getitem__)
+    if widths[widest] > MAX_COLUMNS:
+        exact = len(next(csv.reader([split[widest]], delimiter=sep), []))  # separators inside quotes do not count
+        if exact > MAX_COLUMNS:
+            return text, error(name, f"this row has {exact:,} cells; a practice list may have at most {MAX_COLUMNS} "
+                                     "columns. Delete the columns the model does not use", row=widest + 1)
+    if sum(widths) > MAX_SHEET_CELLS:
+        return text, error(name, f"the file has {sum(widths):,} cells; a practice list may have at most "
+                                 f"{MAX_SHEET_CELLS:,}. Delete the columns the model does not use, or split it by "
+                                 "commissioner")
+    return "\n".join(ln.rstrip(strip) for ln in split), None
 
 
 def _parse_text(data: bytes, name: str) -> _Table | list[Problem]:
-    text, encoding = _decode(data)
+    text, encoding, mixed_rows = _decode(data)
     start = text.lstrip()[:200].lower()
     if start.startswith(("<!doctype html", "<html", "<table", "<head", "<body")):
         return [error(name, f"this is a web page (HTML), not a CSV or Excel file. {_SAVE_AS}")]
@@ -280,6 +359,16 @@ def _parse_text(data: bytes, name: str) -> _Table | list[Problem]:
             sep = ";"
     sep_name = {",": "comma", "\t": "tab", ";": "semicolon"}[sep]
     file_type = f"CSV ({encoding}, {sep_name}-separated)"
+    text, over = _shape_problem(text, sep, name)
+    if over is not None:
+        return [over]
+    table = _parse_csv(text, sep, name, file_type)
+    if isinstance(table, _Table) and mixed_rows:
+        table.warnings.insert(0, _mixed_warning(name, mixed_rows, encoding))
+    return table
+
+
+def _parse_csv(text: str, sep: str, name: str, file_type: str) -> _Table | list[Problem]:
     try:
         raw = pd.read_csv(
             io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False,

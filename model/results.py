@@ -50,6 +50,9 @@ class Results:
         5.71
         """
         s = self.summary
+        cached = self.__dict__.get("_by_year")
+        if cached is not None and cached[0] is s:   # worked out once per summary (the page asks several times)
+            return cached[1].copy()
         money = [c for c in _SUMMED_MONEY if c in s] + ["list_size", "over75", "practices", "participating",
                                                         "winners", "losers", "admissions_avoided"]
         out = s.groupby(["year_index", "year"], observed=True, sort=True)[money].sum().reset_index()
@@ -59,7 +62,8 @@ class Results:
             adm.cost_per_admission)
         out["pot_per_head"] = out["pot"] / out["list_size"].where(out["list_size"] > 0)
         out["pot_per_over75"] = out["pot"] / out["over75"].where(out["over75"] > 0)
-        return out
+        self.__dict__["_by_year"] = (s, out)
+        return out.copy()
 
     def totals(self) -> dict[str, float]:
         """Headline figures over all commissioners: first year, and the whole horizon.

@@ -8,6 +8,8 @@ default number, its source (or "illustrative"). Unknown keys are refused, naming
 from __future__ import annotations
 
 import math
+import types
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -565,17 +567,94 @@ def _explain(err: ValidationError, filename: str) -> str:
     return "\n".join(lines)
 
 
-def parse_scenario(data: Any, filename: str = "scenario") -> Scenario:
-    """Validate already-parsed data (a dict) into a Scenario, or raise ScenarioError naming the key."""
+def _field_kind(annotation: Any) -> tuple[str, Any]:
+    """What a field holds: ("number", None), ("numbers", None), ("group", model), ("schemes", None) or
+    ("other", None)."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if annotation in (int, float) or (origin in (typing.Union, types.UnionType) and args and
+                                       all(a in (int, float) for a in args)):
+        return "number", None
+    if origin is list and args and args[0] in (int, float):
+        return "numbers", None
+    if origin is dict:
+        return "schemes", None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "group", annotation
+    return "other", None
+
+
+def _number_types(data: Any, cls: type[BaseModel], prefix: str, refused: list[str], notes: list[str]) -> None:
+    """Walk plain scenario data along the schema: a yes/no value where a number belongs is refused (YAML's
+    `true` would otherwise count as 1), and a number written as text ("5") is noted."""
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        field = cls.model_fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            continue
+        path = f"{prefix}{key}"
+        kind, group = _field_kind(field.annotation)
+        if kind == "number":
+            _one_number(value, path, refused, notes)
+        elif kind == "numbers" and isinstance(value, list):
+            for i, item in enumerate(value):
+                _one_number(item, f"{path} (value {i + 1})", refused, notes)
+        elif kind == "group":
+            _number_types(value, group, path + ".", refused, notes)
+        elif kind == "schemes" and isinstance(value, dict):
+            for name, scheme in value.items():
+                action = scheme.get("action") if isinstance(scheme, dict) else None
+                if isinstance(action, str) and action in SCHEME_CLASSES:
+                    _number_types(scheme, SCHEME_CLASSES[action], f"{path}.{name}.", refused, notes)
+
+
+def _one_number(value: Any, path: str, refused: list[str], notes: list[str]) -> None:
+    if isinstance(value, bool):
+        refused.append(f"key '{printable(path)}': {str(value).lower()} is a yes/no value, not a number: write the "
+                       "number itself (e.g. 5)")
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", ""))
+        except ValueError:
+            return
+        if math.isfinite(number):
+            notes.append(f"key '{printable(path)}': the number {printable(value)!r} was written as text (in quotes) "
+                         f"and read as {number:g}; write it without quotes")
+
+
+def parse_scenario(data: Any, filename: str = "scenario", notes: list[str] | None = None) -> Scenario:
+    """Validate already-parsed data (a dict) into a Scenario, or raise ScenarioError naming the key.
+
+    A yes/no value where a number belongs is refused; a number written as text ("5") is read, and a
+    warning saying so is added to `notes` (when given):
+
+    >>> parse_scenario({"horizon_years": True}, "x.yaml")
+    Traceback (most recent call last):
+    model.scenario.ScenarioError: x.yaml: key 'horizon_years': true is a yes/no value, not a number: write the
+    number itself (e.g. 5)
+    >>> notes = []
+    >>> parse_scenario({"horizon_years": "5"}, "x.yaml", notes).horizon_years, notes
+    (5, ["x.yaml: key 'horizon_years': the number '5' was written as text (in quotes) and read as 5; write it
+    without quotes"])
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ScenarioError(f"{filename}: a scenario must be a mapping of keys to values, not {type(data).__name__}")
     if _too_deep(data, MAX_SCENARIO_DEPTH):
         raise ScenarioError(f"{filename}: nested more than {MAX_SCENARIO_DEPTH} levels deep")
+    refused: list[str] = []
+    text_numbers: list[str] = []
+    _number_types(data, Scenario, "", refused, text_numbers)
+    if refused:
+        raise ScenarioError("\n".join(f"{filename}: {r}" for r in refused))
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_explain(err, filename)) from None
+    if notes is not None:
+        notes += [f"{filename}: {n}" for n in text_numbers]
+    return scenario
 
 

@@ -25,16 +25,25 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from model.fields import field_docs
-from model.scenario import SCHEME_CLASSES, Scenario, ScenarioError, one_rate, parse_scenario, set_path
+from model.fields import _info, field_docs
+from model.limits import MAX_LINK_CHARS, MAX_LINK_LIST, MAX_LINK_SETTINGS
+from model.scenario import (
+    SCHEME_CLASSES,
+    Scenario,
+    ScenarioError,
+    _field_kind,
+    one_rate,
+    parse_scenario,
+    set_path,
+)
 from model.scenario_files import load_scenario
+from model.validation import printable
 
 SCHEME_ACTIONS = list(SCHEME_CLASSES)
 SKIP_KEYS = {"version", "les.schemes", "distribution.weights"}
@@ -131,12 +140,27 @@ def _same(a: Any, b: Any) -> bool:
 
 
 # --- links ------------------------------------------------------------------------------------
+#
+# A link's values are data, never a language: each is a plain scalar (a number, true/false/null, a word or
+# quoted text), a short list of numbers, or a scheme action such as {action: decommission, fraction: 0.5},
+# read by the small parser below (no YAML: no aliases, tags or nesting), then checked against the field's
+# type and validated through the schema before anything uses it.
 
-MAX_LINK_VALUE = 2000
+MAX_LINK_VALUE = MAX_LINK_CHARS
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
+_MAX_SCHEME_FIELDS = 6
 
 
 def encode_value(value: Any) -> str:
-    """A value as short YAML flow text for a link: 6.0 -> '6', [0.0, 50.0] -> '[0, 50]'."""
+    """A value as short flow text for a link (the form :func:`decode_value` reads): 6.0 -> '6',
+    [0.0, 50.0] -> '[0, 50]'.
+
+    >>> encode_value(6.0), encode_value([0.0, 25.0, 100.0]), encode_value({"action": "decommission", "fraction": 0.5})
+    ('6', '[0, 25, 100]', '{action: decommission, fraction: 0.5}')
+    >>> encode_value("Option 3: recurrent"), encode_value("true")
+    ('"Option 3: recurrent"', '"true"')
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -151,21 +175,127 @@ def encode_value(value: Any) -> str:
         return "{" + ", ".join(f"{k}: {encode_value(v)}" for k, v in value.items()) + "}"
     text = str(value)
     try:
-        if yaml.safe_load(text) == text and "\n" not in text:
+        if _decode_scalar(text) == text:
             return text
-    except yaml.YAMLError:
+    except ValueError:
         pass
     return json.dumps(text, ensure_ascii=False)
 
 
 def decode_value(text: str) -> Any:
-    """Inverse of encode_value (YAML flow); raises ValueError on text that is not valid."""
+    """Inverse of :func:`encode_value`, without YAML; ValueError for anything else.
+
+    >>> decode_value("6"), decode_value("0.5"), decode_value("[0, 25, 100]"), decode_value("null")
+    (6, 0.5, [0, 25, 100], None)
+    >>> decode_value("{action: decommission, fraction: 0.5}")
+    {'action': 'decommission', 'fraction': 0.5}
+    >>> decode_value('"Option 3: recurrent"'), decode_value("Guidance default")
+    ('Option 3: recurrent', 'Guidance default')
+    >>> decode_value("[&a [1, 2], *a]")
+    Traceback (most recent call last):
+    ValueError: a list in a link holds numbers only ('&a [1' is not a number)
+    """
     if len(text) > MAX_LINK_VALUE:
-        raise ValueError("the value is too long")
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ValueError(f"'{text[:60]}' is not a value") from None
+        raise ValueError(f"the value is longer than {MAX_LINK_VALUE:,} characters")
+    t = text.strip()
+    if t.startswith("["):
+        return _decode_list(t)
+    if t.startswith("{"):
+        return _decode_scheme(t)
+    return _decode_scalar(t)
+
+
+def _decode_scalar(t: str, plain_text: bool = True) -> Any:
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    if t.lower() in ("null", "~", ""):
+        return None
+    if _NUMBER.fullmatch(t):
+        number = float(t) if any(ch in t for ch in ".eE") else int(t)
+        if not math.isfinite(number) or abs(number) > 1e15:
+            raise ValueError(f"{_shown(t)} is too large a number")
+        return number
+    if t.startswith('"'):
+        try:
+            value = json.loads(t)
+        except ValueError:
+            raise ValueError(f"{_shown(t)} is not quoted text") from None
+        if not isinstance(value, str):
+            raise ValueError(f"{_shown(t)} is not quoted text")
+        return value
+    if t.startswith("'") and t.endswith("'") and len(t) >= 2:
+        return t[1:-1].replace("''", "'")
+    if not plain_text or not t.isprintable() or t[0] in "[]{}&*!|>%@`#,?:'\"" or ": " in t or " #" in t:
+        raise ValueError(f"{_shown(t)} is not a value")
+    return t
+
+
+def _decode_list(t: str) -> list[float | int]:
+    if not t.endswith("]"):
+        raise ValueError(f"{_shown(t)} is not a list of numbers")
+    inner = t[1:-1].strip()
+    items = [x.strip() for x in inner.split(",")] if inner else []
+    if len(items) > MAX_LINK_LIST:
+        raise ValueError(f"a list in a link holds at most {MAX_LINK_LIST} numbers")
+    out = []
+    for item in items:
+        if not _NUMBER.fullmatch(item):
+            raise ValueError(f"a list in a link holds numbers only ({_shown(item)} is not a number)")
+        out.append(_decode_scalar(item))
+    return out
+
+
+def _decode_scheme(t: str) -> dict[str, Any]:
+    if not t.endswith("}"):
+        raise ValueError(f"{_shown(t)} is not a scheme action")
+    inner = t[1:-1].strip()
+    parts = [x.strip() for x in inner.split(",")] if inner else []
+    if len(parts) > _MAX_SCHEME_FIELDS:
+        raise ValueError(f"a scheme action in a link has at most {_MAX_SCHEME_FIELDS} settings")
+    out: dict[str, Any] = {}
+    for part in parts:
+        key, sep, value = part.partition(":")
+        key = key.strip()
+        if not sep or not _KEY.fullmatch(key) or key in out:
+            raise ValueError(f"{_shown(part)} is not 'name: value'")
+        out[key] = _decode_scalar(value.strip(), plain_text=_KEY.fullmatch(value.strip()) is not None)
+    return out
+
+
+def _shown(text: str) -> str:
+    text = printable(text)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _expected(key: str) -> str:
+    """What a link's setting must hold: "number", "numbers", "bool", "text" or "scheme"."""
+    if key.startswith("les.schemes."):
+        return "scheme"
+    annotation = _info(key).annotation
+    kind, _ = _field_kind(annotation)
+    if kind in ("number", "numbers"):
+        return kind
+    return "bool" if annotation is bool else "text"
+
+
+def _typed(key: str, value: Any) -> Any:
+    """The decoded value if it has the field's type (a number for a number, …); ValueError otherwise."""
+    expected = _expected(key)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected == "number" and not (number or value is None):
+        raise ValueError(f"{_shown(str(value))} is not a number")
+    if expected == "numbers" and not (isinstance(value, list) and value):
+        raise ValueError(f"{_shown(str(value))} is not a list of numbers, e.g. [0, 50, 100]")
+    if expected == "bool" and not isinstance(value, bool):
+        raise ValueError(f"{_shown(str(value))} is not true or false")
+    if expected == "text":
+        if number:
+            return encode_value(value)
+        if not isinstance(value, str):
+            raise ValueError(f"{_shown(str(value))} is not text")
+    if expected == "scheme" and not isinstance(value, (str, dict)):
+        raise ValueError(f"{_shown(str(value))} is not a scheme action")
+    return value
 
 
 def _minimal_scheme(value: Mapping[str, Any]) -> Any:
@@ -190,7 +320,16 @@ def link_params(scenario_file: str | None, changed: Mapping[str, Any],
         if k.startswith("les.schemes.") and isinstance(v, Mapping):
             v = _minimal_scheme(v)
         out[k] = encode_value(v)
+    for long_text in ("description", "name"):  # a link is read only up to MAX_LINK_CHARS: long texts go first
+        if link_length(out) > MAX_LINK_CHARS and long_text in out:
+            del out[long_text]
     return out
+
+
+def link_length(params: Mapping[str, Any]) -> int:
+    """Characters of a link's settings, as :func:`read_link` counts them (keys and values)."""
+    return sum(len(str(k)) + len(str(v[-1] if isinstance(v, (list, tuple)) and v else v)) + 2
+               for k, v in params.items())
 
 
 @dataclass
@@ -211,11 +350,18 @@ def scenario_files(folder: str | Path) -> dict[str, Path]:
 
 
 def read_link(params: Mapping[str, Any], folder: str | Path, default_file: str = "guidance_default",
-              extra_keys: Iterable[str] = ("ccg",)) -> LinkReading:
+              extra_keys: Iterable[str] = ("ccg",), les_columns: Iterable[str] | None = None) -> LinkReading:
     """Read query parameters: the scenario file `s` and overrides; every bad part becomes a warning.
 
     Overrides are applied one by one on top of the file, so a bad one is dropped and named while the
-    others still apply."""
+    others still apply. A link longer than :data:`~model.limits.MAX_LINK_CHARS` (or with more than
+    :data:`~model.limits.MAX_LINK_SETTINGS` settings) is not read at all. With `les_columns`, an action
+    for an LES scheme the practice list does not have is dropped and named.
+
+    >>> bomb = {"s": "guidance_default", "name": "[" * 3000}
+    >>> read_link(bomb, Path(__file__).parents[1] / "scenarios").warnings
+    ['The link is longer than 2,000 characters, so none of its settings were used: showing the default scenario.']
+    """
     warnings: list[str] = []
     files = scenario_files(folder)
     extra_keys = set(extra_keys)
@@ -223,9 +369,14 @@ def read_link(params: Mapping[str, Any], folder: str | Path, default_file: str =
     def first(v: Any) -> str:
         return str(v[-1] if isinstance(v, (list, tuple)) and v else v)
 
+    if link_length(params) > MAX_LINK_CHARS or len(params) > MAX_LINK_SETTINGS:
+        too = (f"longer than {MAX_LINK_CHARS:,} characters" if link_length(params) > MAX_LINK_CHARS
+               else f"more than {MAX_LINK_SETTINGS} settings")
+        warnings.append(f"The link is {too}, so none of its settings were used: showing the default scenario.")
+        params = {}
     stem = first(params["s"]) if "s" in params else default_file
     if stem not in files:
-        warnings.append(f"The link names a scenario file '{stem}' that does not exist; using "
+        warnings.append(f"The link names a scenario file {_shown(stem)} that does not exist; using "
                         f"'{default_file}' instead.")
         stem = default_file
     try:
@@ -243,10 +394,15 @@ def read_link(params: Mapping[str, Any], folder: str | Path, default_file: str =
             extra[key] = first(raw)
             continue
         if key not in allowed and not (key.startswith("les.schemes.les_") and len(key) > len("les.schemes.les_")):
-            warnings.append(f"The link has an unknown setting '{key}': ignored.")
+            warnings.append(f"The link has an unknown setting {_shown(key)}: ignored.")
+            continue
+        if key.startswith("les.schemes.") and les_columns is not None and key[len("les.schemes."):] not in \
+                set(les_columns):
+            warnings.append(f"The link sets an action for LES scheme {_shown(key[len('les.schemes.'):])}, which "
+                            "this practice list does not have: ignored.")
             continue
         try:
-            value = decode_value(first(raw))
+            value = _typed(key, decode_value(first(raw)))
         except ValueError as err:
             warnings.append(f"The link's value for '{key}' cannot be read ({err}): ignored.")
             continue

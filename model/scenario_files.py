@@ -19,10 +19,9 @@ from typing import Any
 import yaml
 
 from model.fields import field_docs
+from model.limits import MAX_SCENARIO_BYTES, LimitError, read_regular_file
 from model.scenario import Scenario, ScenarioError, parse_scenario
 from model.validation import printable
-
-MAX_SCENARIO_BYTES = 256 * 1024
 
 
 class _ScenarioLoader(yaml.SafeLoader):
@@ -51,6 +50,16 @@ class _ScenarioLoader(yaml.SafeLoader):
 
 def load_scenario(source: str | bytes, filename: str = "scenario.yaml") -> Scenario:
     """Read a YAML scenario (text or bytes) safely; raise ScenarioError with a message naming the key."""
+    return read_scenario(source, filename)[0]
+
+
+def read_scenario(source: str | bytes, filename: str = "scenario.yaml") -> tuple[Scenario, list[str]]:
+    """:func:`load_scenario`, and the warnings about what was guessed (a number written as text, "5").
+
+    >>> read_scenario("horizon_years: '3'\\n", "x.yaml")[1]
+    ["x.yaml: key 'horizon_years': the number '3' was written as text (in quotes) and read as 3; write it
+    without quotes"]
+    """
     if isinstance(source, bytes):
         if len(source) > MAX_SCENARIO_BYTES:
             raise ScenarioError(
@@ -78,18 +87,28 @@ def load_scenario(source: str | bytes, filename: str = "scenario.yaml") -> Scena
         # 2014-13-45, !!bool x) and for integers longer than Python allows (4,300 digits)
         detail = " ".join(str(err).split())[:120]
         raise ScenarioError(f"{filename}: not valid YAML: a value could not be read ({detail})") from None
-    return parse_scenario(data, filename)
+    notes: list[str] = []
+    return parse_scenario(data, filename, notes), notes
 
 
 def load_scenario_file(path: str) -> Scenario:
+    """A scenario file read and checked (see :func:`read_scenario_file`)."""
+    return read_scenario_file(path)[0]
+
+
+def read_scenario_file(path: str) -> tuple[Scenario, list[str]]:
+    """A scenario file and its warnings. Only a regular file is read, and at most
+    :data:`~model.limits.MAX_SCENARIO_BYTES` of it (a FIFO or /dev/zero is refused, not waited on)."""
     from pathlib import Path
 
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = read_regular_file(p, MAX_SCENARIO_BYTES, "scenario file")
+    except LimitError as err:
+        raise ScenarioError(f"{p.name}: {err}") from None
     except OSError as err:
-        raise ScenarioError(f"{p.name}: cannot read the scenario file ({err.strerror})") from None
-    return load_scenario(raw, p.name)
+        raise ScenarioError(f"{p.name}: cannot read the scenario file ({err.strerror or err})") from None
+    return read_scenario(raw, p.name)
 
 
 def dump_scenario(scenario: Scenario) -> str:

@@ -93,17 +93,20 @@ def practice_story(rows: pd.DataFrame | PracticeRows, results: Results, who: str
     out: list[str] = []
     alloc, new, rec = float(r0["allocation"]), float(r0["new_money_share"]), float(r0["recycled_share"])
     subject = who[:1].upper() + who[1:]
+    # Pooled money is paid to the locality: say so, rather than that the practice receives it.
+    pooled = s.distribution.level == "locality" and r0.get("locality") not in (None, "")
+    receives = (f"the {r0['locality']} locality is paid {{}} for {who}" if pooled else f"{who} receives {{}}")
     if not bool(r0.get("participating", True)):
         out.append(f"{subject} is not taking part in the scheme, so it receives no allocation.")
     elif alloc <= 0:
-        out.append(f"In {y0} {who} receives no allocation.")
+        out.append(f"In {y0} {receives.format('nothing')}.")
     elif rec <= 0:
-        out.append(f"In {y0} {who} receives {money(alloc)}, all of it new money.")
+        out.append(f"In {y0} {receives.format(money(alloc))}, all of it new money.")
     elif new <= 0:
-        out.append(f"In {y0} {who} receives {money(alloc)}, all of it LES money coming back through the "
+        out.append(f"In {y0} {receives.format(money(alloc))}, all of it LES money coming back through the "
                    f"pot: none of it is new money.")
     else:
-        out.append(f"In {y0} {who} receives {money(alloc)}: {money(new)} of new money and {money(rec)} of "
+        out.append(f"In {y0} {receives.format(money(alloc))}: {money(new)} of new money and {money(rec)} of "
                    f"LES money coming back through the pot.")
     lost, gained, prot = float(r0["les_lost"]), float(r0["les_gained"]), float(r0["protection"])
     if lost > 0:
@@ -152,8 +155,10 @@ def practice_story(rows: pd.DataFrame | PracticeRows, results: Results, who: str
         out.append(f"Avoiding {adm:,.1f} emergency admissions of patients aged 75+ a year, at "
                    f"{money(s.admissions.cost_per_admission)} each, would pay for the {y0} allocation.")
     if len(rows) > 1:
-        out.append(f"Over {labels[0]} to {labels[-1]} {who} receives {money(rows.sum('allocation'))} in "
-                   f"all, and its net change adds up to {money_signed(rows.sum('net_change'))}.")
+        paid = (f"the {r0['locality']} locality is paid {money(rows.sum('allocation'))} in all for {who}" if pooled
+                else f"{who} receives {money(rows.sum('allocation'))} in all")
+        out.append(f"Over {labels[0]} to {labels[-1]} {paid}, and its net change adds up to "
+                   f"{money_signed(rows.sum('net_change'))}.")
     return out
 
 

@@ -162,6 +162,9 @@ def failed(name: str, errors: list[Problem], warnings: list[Problem] | None = No
 
 
 def unexpected(name: str, exc: BaseException) -> Problem:
+    if isinstance(exc, MemoryError):
+        return error(name, "the file needs more memory to read than is allowed; remove the columns the model does "
+                           "not use, or split the list by commissioner")
     detail = " ".join(str(exc).split())[:200]
     return error(
         name,

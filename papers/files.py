@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from model.results import Results
 from model.scenario_files import dump_scenario
+from papers.provenance import Source
 from papers.tables import compare_files, result_files
 from papers.workbook import workbook_bytes
 
@@ -27,15 +26,12 @@ def _write(files: dict[str, bytes], out_dir: Path | str) -> dict[str, Path]:
     return written
 
 
-def write_run(results: Results, out_dir: Path | str, practices_input: pd.DataFrame | None = None,
-              data_sources_text: str | None = None) -> dict[str, Path]:
-    """Write practices.csv, localities.csv, summary.csv, checks.csv, scenario.yaml and results.xlsx.
-
-    With `practices_input` (the practice list as loaded) the workbook also carries an "Input practices"
-    sheet and the Data sheet records the list's size and fingerprint. Returns the paths written, by file
-    name.
+def write_run(results: Results, out_dir: Path | str, source: Source | None = None) -> dict[str, Path]:
+    """Write practices.csv, localities.csv, summary.csv, checks.csv, scenario.yaml and results.xlsx, and
+    with `source` (the practice list used) data_source.csv. Returns the paths written, by file name.
 
     >>> import tempfile
+    >>> import pandas as pd
     >>> from model.engine import run
     >>> from model.scenario import Scenario
     >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
@@ -50,17 +46,20 @@ def write_run(results: Results, out_dir: Path | str, practices_input: pd.DataFra
     ['5000.00', '10000.00', '15000.00']
     """
     files = result_files(results)
-    files["results.xlsx"] = workbook_bytes(results, data_sources_text, practices_input=practices_input)
+    if source is not None:
+        files["data_source.csv"] = source.csv()
+    files["results.xlsx"] = workbook_bytes(results, source)
     return _write(files, out_dir)
 
 
-def write_compare(runs: Sequence[Results], out_dir: Path | str, practices_input: pd.DataFrame | None = None,
-                  data_sources_text: str | None = None) -> dict[str, Path]:
+def write_compare(runs: Sequence[Results], out_dir: Path | str, source: Source | None = None) -> dict[str, Path]:
     """Write a comparison: differing_assumptions.csv, compare_summary.csv, compare_practices.csv,
-    scenario_1.yaml, scenario_2.yaml, ... and results.xlsx (with the Compare sheet)."""
+    scenario_1.yaml, scenario_2.yaml, ..., data_source.csv (with `source`) and compare.xlsx."""
     runs = list(runs)
     files = compare_files(runs)
     for i, r in enumerate(runs, start=1):
         files[f"scenario_{i}.yaml"] = dump_scenario(r.scenario).encode("utf-8")
-    files["results.xlsx"] = workbook_bytes(runs, data_sources_text, practices_input=practices_input)
+    if source is not None:
+        files["data_source.csv"] = source.csv()
+    files["compare.xlsx"] = workbook_bytes(runs, source)
     return _write(files, out_dir)

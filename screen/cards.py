@@ -11,8 +11,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from model import fields
 from model.columns import heading
 from model.formats import count, money, money_short, money_signed, pct
+from model.headlines import WhoLoses
 from model.money import IDENTITY_TERMS
 from model.results import Results
 from model.scenario import GUIDANCE_RATE_PER_HEAD, GUIDANCE_RATE_PER_OVER75
@@ -78,6 +80,44 @@ def headline_cards(results: Results, year_index: int = 0) -> list[Card]:
     ]
 
 
+def who_loses_cards(w: WhoLoses, pot: float, rate: str) -> list[Card]:
+    """The first screen's cards: worse off, better off, unchanged, the largest loss and whose, the net cost
+    this year and over the horizon, and the pot. A count carries its symbol (▼ ▲ =) so gain and loss are
+    never told by colour alone. `pot` and `rate` are the year's pot and the rate in words.
+
+    >>> from model.headlines import WhoLoses
+    >>> w = WhoLoses("2014/15", 69, 12, 55, 2, -22745.0, -5.0, "K83004", "Abbey", 3238385.0, 16191925.0, 5)
+    >>> [(c.label, c.value) for c in who_loses_cards(w, 3238385.0, "£5.00 per registered patient")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('Worse off', '▼ 55'), ('Better off', '▲ 12'), ('Unchanged', '= 2'), ('Largest loss 2014/15', '−£22,745'),
+     ('Net cost to CCG 2014/15', '£3,238,385'), ('Practice pot 2014/15', '£3,238,385')]
+    >>> who_loses_cards(w, 3238385.0, "£5")[3].delta
+    '−£5.00 a patient · Abbey (K83004)'
+    """
+    of = f"of {count(w.practices)}"
+    who = w.largest_loss_name or ""
+    if w.largest_loss_code and w.largest_loss_code != who:
+        who = f"{who} ({w.largest_loss_code})"
+    loss = (Card(f"Largest loss {w.year}", money(w.largest_loss),
+                 "The practice whose net change (allocation + protection − LES lost + LES gained) is lowest, in "
+                 "£ and £ per registered patient.",
+                 delta=f"{money(w.largest_loss_per_head, pence=True)} a patient · {who}")
+            if w.worse_off else
+            Card(f"Largest loss {w.year}", "none", "No practice's net change is below zero.",
+                 delta="no practice is worse off"))
+    return [
+        Card("Worse off", f"▼ {count(w.worse_off)}", delta=of),   # the chart's legend says what each means
+        Card("Better off", f"▲ {count(w.better_off)}", delta=of),
+        Card("Unchanged", f"= {count(w.unchanged)}", delta=of),
+        loss,
+        Card(f"Net cost to CCG {w.year}", money(w.net_cost),
+             "Pot + protection paid by the CCG − LES savings + LES extended or harmonised up.",
+             delta=f"{money(w.net_cost_all_years)} over {w.years} year{'s' if w.years != 1 else ''}"),
+        Card(f"Practice pot {w.year}", money(pot), "The money shared between the practices this year, plus any "
+             "recycled LES money.", delta=rate),
+    ]
+
+
 def guidance_cards(results: Results, year_index: int = 0) -> list[Card]:
     """The implied £ per head and £ per patient aged 75+ against the guidance's £5 / £50."""
     r = year_row(results, year_index)
@@ -112,6 +152,23 @@ def checks_badge(results: Results) -> tuple[bool, str]:
                       f"penny, in £ and in £000.")
     names = ", ".join(str(c) for c in failed["check"])
     return False, f"{len(failed)} of {n} reconciliation checks FAIL: {names}. Do not use these figures."
+
+
+def checks_short(results: Results) -> tuple[bool, str]:
+    """(all passed?, the small badge's words): '7 checks pass' or '2 of 7 checks FAIL' (its help says they are
+    the reconciliation checks).
+
+    >>> import pandas as pd
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> checks_short(run(pd.DataFrame({"practice_code": ["P1"], "list_size": [100], "over75": [9]}), Scenario()))
+    (True, '7 checks pass')
+    """
+    n = len(results.checks)
+    failed = int((results.checks["status"] != "PASS").sum())
+    if not failed:
+        return True, f"{n} checks pass"
+    return False, f"{failed} of {n} checks FAIL"
 
 
 def waterfall_steps(results: Results, year_index: int = 0) -> list[tuple[str, float, str]]:
@@ -155,6 +212,53 @@ def uncertainty_cards(mc: Any, measure: str = "net_cost_after_admissions") -> li
         Card("Chance it pays for itself", pct(100.0 * float(r["prob_le_zero"]), 0),
              f"Share of draws in which the {what.lower()} is £0 or less."),
     ]
+
+
+def range_note(mc: Any, measure: str = "net_cost_after_admissions") -> str | None:
+    """Why the scenario's own figure lies outside the middle 90 % of the draws, or None when it lies inside.
+
+    The usual reason is a range that can only move one way from the scenario's value — an input already at
+    the edge of what it can be (no cut in admissions cannot be drawn lower) — so the draws fall on one side.
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from model.analysis.montecarlo import Dist
+    >>> summary = pd.DataFrame({"measure": ["net_cost_after_admissions"], "year": ["All years"],
+    ...                         "deterministic": [16_191_925.0], "p5": [13_123_353.1], "p95": [16_084_987.3]})
+    >>> mc = SimpleNamespace(summary=summary, distributions={
+    ...     "admissions.expected_reduction_pct": Dist.triangular(0.0, 0.0, 2.5),
+    ...     "admissions.cost_per_admission": Dist.triangular(2000.0, 2500.0, 3000.0)})
+    >>> print(range_note(mc))  # doctest: +NORMALIZE_WHITESPACE
+    The scenario's own figure (£16,191,925) is above the 95th percentile of the draws (£16,084,987): Expected cut
+    in admissions (%) is drawn from 0 to 2.5 with 0, the scenario's value, as its lowest, so it can only move one
+    way and the draws fall on one side of the scenario's figure.
+    """
+    s = mc.summary
+    row = s[(s["measure"] == measure) & (s["year"].astype(str) == "All years")]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    det, p5, p95 = float(r["deterministic"]), float(r["p5"]), float(r["p95"])
+    if p5 - 0.005 <= det <= p95 + 0.005:
+        return None
+    where = (f"above the 95th percentile of the draws ({money(p95)})" if det > p95
+             else f"below the 5th percentile of the draws ({money(p5)})")
+    one_way = []
+    for key, d in mc.distributions.items():
+        if getattr(d, "kind", "") != "triangular" or d.low == d.high:
+            continue
+        if d.mode <= d.low or d.mode >= d.high:
+            edge = "lowest" if d.mode <= d.low else "highest"
+            one_way.append(f"{fields.label(key)} is drawn from {d.low:g} to {d.high:g} with {d.mode:g}, the "
+                           f"scenario's value, as its {edge}")
+    if one_way:
+        why = ("; ".join(one_way) + (", so it can only move one way" if len(one_way) == 1 else
+                                     ", so they can only move one way")
+               + " and the draws fall on one side of the scenario's figure.")
+    else:
+        why = ("the figure does not move in proportion to the inputs (for example conditional money stops in "
+               "draws where the admissions cut misses its target), so the draws bunch on one side.")
+    return f"The scenario's own figure ({money(det)}) is {where}: {why}"
 
 
 def chance_text(mc: Any) -> str:

@@ -64,9 +64,34 @@ def position_sentence(outcomes: pd.DataFrame, key: str, code: str | None) -> str
             f"(median {outcome_text(key, where['median'])}).")
 
 
-def ccg_table(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """One row per CCG with readable headings, and each heading's kind for formatting."""
-    return headed(outcomes.sort_values("new_money_per_head", ascending=False, kind="stable"), CCG_COLUMNS)
+def ccg_names(payments_csv: bytes) -> dict[str, str]:
+    """CCG code -> name, from the NHS Payments to General Practice file the all-England list is built from.
+
+    >>> ccg_names(b"CCG Code,CCG NAME,Practice Code\\n00C,Darlington,A1\\n00C,Darlington,A2\\n"
+    ...           b"01C,Eastern Cheshire,B1\\n")
+    {'00C': 'Darlington', '01C': 'Eastern Cheshire'}
+    """
+    import io
+
+    t = pd.read_csv(io.BytesIO(payments_csv), usecols=["CCG Code", "CCG NAME"], dtype=str, encoding="utf-8-sig")
+    t = t.dropna().drop_duplicates("CCG Code")
+    return {str(c).strip(): str(n).strip() for c, n in zip(t["CCG Code"], t["CCG NAME"])}
+
+
+def ccg_table(outcomes: pd.DataFrame, names: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One row per CCG with readable headings (its name beside its code, when `names` has it), and each
+    heading's kind for formatting.
+
+    >>> o = pd.DataFrame({"commissioner": ["00C"], "practices": [11], "new_money_per_head": [5.0]})
+    >>> ccg_table(o, {"00C": "Darlington"})[0].columns.tolist()[:3]
+    ['CCG', 'CCG name', 'Practices']
+    """
+    df, kinds = headed(outcomes.sort_values("new_money_per_head", ascending=False, kind="stable"), CCG_COLUMNS)
+    if names:
+        code = CCG_COLUMNS["commissioner"][0]
+        df.insert(1, "CCG name", [names.get(str(c), "") for c in df[code]])
+        kinds = {**dict(list(kinds.items())[:1]), "CCG name": "text", **dict(list(kinds.items())[1:])}
+    return df, kinds
 
 
 def spread_table(spread: pd.DataFrame) -> pd.DataFrame:

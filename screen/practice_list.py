@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from model.anonymise import practice_aliases
+from model.anonymise import anonymise_frame, band_practices, practice_aliases
+from model.columns import heading
+from model.formats import scheme_name
 from model.practices import les_columns
 
 EDITABLE_FIXED = ("participating", "list_size", "over75")
@@ -24,16 +27,19 @@ def bytes_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def ccg_options(practices: pd.DataFrame) -> list[tuple[str, str]]:
-    """(commissioner code, 'CODE · 69 practices · 647,677 patients') per commissioner, by code.
+def ccg_options(practices: pd.DataFrame, names: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(commissioner code, 'CODE Name · 69 practices · 647,677 patients') per commissioner, by code.
 
     >>> ccg_options(pd.DataFrame({"commissioner": ["04G", "03V", "04G", "03V"],
-    ...                           "practice_code": ["P1", "P2", "P3", "P4"], "list_size": [1000, 2000, 3000, 1500]}))
-    [('03V', '03V · 2 practices · 3,500 patients'), ('04G', '04G · 2 practices · 4,000 patients')]
+    ...                           "practice_code": ["P1", "P2", "P3", "P4"], "list_size": [1000, 2000, 3000, 1500]}),
+    ...             {"04G": "Nene"})
+    [('03V', '03V · 2 practices · 3,500 patients'), ('04G', '04G Nene · 2 practices · 4,000 patients')]
     """
+    names = names or {}
     g = practices.groupby("commissioner", observed=True, sort=True).agg(
         n=("practice_code", "size"), patients=("list_size", "sum"))
-    return [(str(c), f"{c} · {int(r.n):,} practice{'s' if int(r.n) != 1 else ''} · {int(r.patients):,} patients")
+    return [(str(c), f"{c}{' ' + names[str(c)] if str(c) in names else ''} · {int(r.n):,} "
+                     f"practice{'s' if int(r.n) != 1 else ''} · {int(r.patients):,} patients")
             for c, r in g.iterrows()]
 
 
@@ -46,25 +52,30 @@ def one_ccg(practices: pd.DataFrame, code: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def aliases_for(frame: pd.DataFrame) -> dict[str, str]:
-    """Meeting-mode letters for a practice list, the same ones model.anonymise gives its results
-    (practices in commissioner, practice-code order)."""
+def aliases_for(frame: pd.DataFrame, seed: int | None = None) -> dict[str, str]:
+    """Meeting-mode letters for a practice list, the same ones model.anonymise gives its results with the
+    same `seed` (practices in commissioner, practice-code order, letters dealt by the seed)."""
     f = frame
     if "commissioner" in f:
         f = f.sort_values(["commissioner", "practice_code"], kind="stable")
     else:
         f = f.sort_values("practice_code", kind="stable")
-    return practice_aliases(f["practice_code"].astype(str))
+    return practice_aliases(f["practice_code"].astype(str), seed)
 
 
-def anonymise_list(frame: pd.DataFrame) -> pd.DataFrame:
-    """A practice list with codes and names replaced by the meeting-mode letters (rows unchanged)."""
-    out = frame.copy()
-    aliases = aliases_for(frame)
-    out["practice_code"] = out["practice_code"].astype(str).map(aliases)
-    if "practice_name" in out:
-        out["practice_name"] = out["practice_code"]
-    return out
+def anonymise_list(frame: pd.DataFrame, seed: int | None = None, band: bool = False) -> pd.DataFrame:
+    """A practice list with codes and names replaced by the meeting-mode letters; with a `seed` the rows are
+    in letter order, and with `band` list sizes and LES are banded (:func:`model.anonymise.band_practices`).
+
+    >>> practices = pd.DataFrame({"practice_code": ["P1", "P2"], "practice_name": ["Abbey", "Brook"],
+    ...                           "list_size": [1234, 5678], "over75": [80, 150], "les_total": [1200.0, 7600.0]})
+    >>> anonymise_list(practices).values.tolist()
+    [['Practice A', 'Practice A', 1234, 80, 1200.0], ['Practice B', 'Practice B', 5678, 150, 7600.0]]
+    >>> anonymise_list(practices, seed=3, band=True).values.tolist()   # Brook is "Practice A" this meeting
+    [['Practice A', 'Practice A', 5500.0, 200.0, 10000.0], ['Practice B', 'Practice B', 1000.0, 100.0, 0.0]]
+    """
+    out = anonymise_frame(frame, aliases_for(frame, seed), by_letter=seed is not None)
+    return band_practices(out) if band else out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +128,8 @@ def edits_key(edits: Mapping[int, Mapping[str, Any]] | None) -> str:
 
 def describe_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] | None,
                    aliases: Mapping[str, str] | None = None) -> list[str]:
-    """One line per edited cell: 'K83003 participating: true → false'.
+    """One line per edited cell: 'K83003 taking part: True → False'; with `aliases` (meeting mode) the letter
+    and the figure edited, without its values (they would say which practice it is).
 
     >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
     ...                           "over75": [80, 150, 300], "participating": True})
@@ -125,11 +137,11 @@ def describe_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] |
     >>> edits
     {1: {'list_size': 2100, 'participating': False}}
     >>> describe_edits(practices, edits)
-    ['P2 list_size: 2000 → 2100', 'P2 participating: True → False']
+    ['P2 patients: 2000 → 2100', 'P2 taking part: True → False']
     >>> apply_edits(practices, edits)[["practice_code", "list_size", "participating"]].values.tolist()
     [['P1', 1000, True], ['P2', 2100, False], ['P3', 3000, True]]
     >>> describe_edits(practices, edits, aliases_for(practices))[0]
-    'Practice B list_size: 2000 → 2100'
+    'Practice B patients: edited'
     """
     out = []
     for row, cells in sorted((edits or {}).items()):
@@ -140,13 +152,50 @@ def describe_edits(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]] |
             code = aliases.get(code, code)
         for col, value in cells.items():
             if col in frame.columns:
-                out.append(f"{code} {col}: {frame.iloc[int(row)][col]} → {value}")
+                what = column_words(col).lower() if not col.startswith("les_") else column_words(col)
+                if aliases:
+                    out.append(f"{code} {what}: edited")
+                else:
+                    out.append(f"{code} {what}: {frame.iloc[int(row)][col]} → {value}")
     return out
+
+
+def column_words(col: str) -> str:
+    """A practice-list column in words: 'list_size' -> 'Patients', 'les_total' -> 'LES (all schemes) (£)'.
+
+    >>> column_words("list_size"), column_words("les_minor_surgery"), column_words("participating")
+    ('Patients', 'LES minor surgery (£)', 'Taking part')
+    """
+    if col.startswith("les_"):
+        return f"{scheme_name(col)} (£)"
+    try:
+        return heading(col)
+    except KeyError:
+        return col.replace("_", " ").capitalize()
 
 
 # ---------------------------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------------------------
+
+
+_COLUMN = re.compile(r"column '([a-z][a-z0-9_]*)'")
+_USED = re.compile(r"^(Columns used: )(.*)$")
+
+
+def columns_in_words(text: str) -> str:
+    """A check's sentence with the list's columns named in words, as the screen shows them.
+
+    >>> columns_in_words("row 4, column 'practice_code': practice code K83004 appears more than once")
+    'row 4, the Code column: practice code K83004 appears more than once'
+    >>> columns_in_words("Columns used: practice_code, list_size, les_total")
+    'Columns used: Code, Patients, LES (all schemes) (£)'
+    """
+    text = _COLUMN.sub(lambda m: f"the {column_words(m.group(1))} column", text)
+    used = _USED.match(text)
+    if used:
+        text = used.group(1) + ", ".join(column_words(c.strip()) for c in used.group(2).split(","))
+    return text
 
 
 def checklist(report: Any) -> list[tuple[str, str]]:

@@ -142,6 +142,104 @@ def checks_table(results: Results) -> pd.DataFrame:
     })
 
 
+def as_shown(df: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+    """A screen table as its CSV: the columns shown, in their order, under their headings, figures rounded
+    to the pence (the screen shows no more; binary noise such as 0.30000000000000004 is not exported).
+
+    >>> as_shown(pd.DataFrame({"Practice": ["Abbey"], "Net change (£)": [0.1 + 0.2], "Patients": [1000]}),
+    ...          ["Practice", "Net change (£)"]).to_dict("records")
+    [{'Practice': 'Abbey', 'Net change (£)': 0.3}]
+    """
+    out = df[order] if order else df
+    return out.round({c: 2 for c in out.columns if pd.api.types.is_float_dtype(out[c])})
+
+
+def every_year(results: Results, table: Callable[[Results, int], tuple[pd.DataFrame, dict[str, str]]],
+               order: list[str] | None = None) -> pd.DataFrame:
+    """A one-year screen table for every year, stacked, with the year first (the 'All years' download).
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> res = run(pd.DataFrame({"practice_code": ["P1"], "list_size": [100], "over75": [9]}), Scenario(horizon_years=2))
+    >>> every_year(res, practice_table, ["Practice", "Allocation (£)"]).values.tolist()
+    [['2014/15', 'P1', 500.0], ['2015/16', 'P1', 500.0]]
+    """
+    frames = []
+    for i, label in enumerate(year_labels(results)):
+        df, _ = table(results, i)
+        df = as_shown(df, [c for c in (order or list(df.columns)) if c in df.columns])
+        df.insert(0, "Year", label)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+TORNADO_HEADINGS = {"label": "Assumption", "unit": "Unit", "low_value": "Low value", "base_value": "Scenario's value",
+                    "high_value": "High value", "headline_at_low": "At the low value", "headline_at_base":
+                    "At the scenario's value", "headline_at_high": "At the high value", "swing": "Swing",
+                    "headline_unit": "Headline unit", "note": "Note"}
+"""The tornado table's columns as the download names them (model.analysis.sensitivity.tornado's)."""
+
+
+def tornado_table(t: pd.DataFrame) -> pd.DataFrame:
+    """The tornado as its download: readable headings, no keys, figures rounded to the pence.
+
+    >>> tornado_table(pd.DataFrame({"assumption": ["pot.rate_per_head"], "label": ["Rate"], "unit": ["£"],
+    ...                             "base_value": [5.0], "swing": [0.1 + 0.2]})).to_dict("records")
+    [{'Assumption': 'Rate', 'Unit': '£', "Scenario's value": 5.0, 'Swing': 0.3}]
+    """
+    keep = [c for c in TORNADO_HEADINGS if c in t.columns]
+    return as_shown(t[keep].rename(columns=TORNADO_HEADINGS))
+
+
+def html_table(df: pd.DataFrame, kinds: Mapping[str, str] | None = None, row_kinds: Mapping[str, str] | None = None,
+               caption: str = "") -> str:
+    """A small table as plain HTML (no table widget to load: quick to draw, large and crisp on a projector):
+    figures right-aligned and formatted by their column's kind (`kinds`) or their row's (`row_kinds`, keyed
+    on the first column), negatives as '−£'.
+
+    >>> t = pd.DataFrame({"Figure": ["Net change (£)"], "A <1>": [-22745.0], "B": [100.0]})
+    >>> out = html_table(t, row_kinds={"Net change (£)": "money"})
+    >>> "<td>−£22,745</td><td>£100</td>" in out, '<th scope="row">Net change (£)</th>' in out, "A &lt;1&gt;" in out
+    (True, True, True)
+    """
+    from html import escape
+
+    kinds, row_kinds = dict(kinds or {}), dict(row_kinds or {})
+    head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in df.columns)
+    rows = []
+    for values in df.itertuples(index=False):
+        first, rest = str(values[0]), values[1:]
+        cells = []
+        for col, v in zip(df.columns[1:], rest):
+            kind = row_kinds.get(first) or kinds.get(col)
+            text = TEXT_FORMATS[kind](v) if kind in TEXT_FORMATS else str(v)
+            cells.append(f"<td>{escape(text)}</td>")
+        rows.append(f'<tr><th scope="row">{escape(first)}</th>{"".join(cells)}</tr>')
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return f'<table class="ht">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def checks_markdown(results: Results) -> str:
+    """The reconciliation checks as a small markdown table (the Overview badge's details): no table widget,
+    so the first screen stays light.
+
+    >>> from model.engine import run
+    >>> from model.scenario import Scenario
+    >>> text = checks_markdown(run(pd.DataFrame({"practice_code": ["P1"], "list_size": [100], "over75": [9]}),
+    ...                            Scenario()))
+    >>> text.splitlines()[0], text.count("✔ PASS")
+    ('| Check | What it checks | Largest difference | Result |', 7)
+    """
+    from screen.markdown import md_escape
+
+    lines = ["| Check | What it checks | Largest difference | Result |", "|---|---|---|---|"]
+    for r in results.checks.itertuples():
+        status = "✔ PASS" if r.status == "PASS" else "✖ FAIL"
+        lines.append(f"| {md_escape(r.check)} | {md_escape(r.description)} | "
+                     f"{money(r.largest_difference, pence=True)} | {status} |")
+    return "\n".join(lines)
+
+
 def distributions_table(mc: Any) -> pd.DataFrame:
     """The ranges a Monte Carlo run drew, in words (its inputs)."""
     return pd.DataFrame({

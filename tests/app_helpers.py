@@ -35,8 +35,9 @@ def streamlit_bin() -> str:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = 90.0) -> Iterator[str]:
-    """`streamlit run app.py` headless on a free port; yields its URL; always stops the server."""
+def running_app(timeout: float = 90.0, root: Path = ROOT) -> Iterator[str]:
+    """`streamlit run app.py` headless on a free port; yields its URL; always stops the server.
+    `root` is the folder holding app.py (another copy of the app, for a before/after benchmark)."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "streamlit_server.log"  # the last server started; named in any error
@@ -44,7 +45,7 @@ def running_app(timeout: float = 90.0) -> Iterator[str]:
     proc = subprocess.Popen(
         [streamlit_bin(), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -84,6 +85,95 @@ def chromium_page(width: int = 1280, height: int = 720) -> Iterator[object]:
             yield page
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Waiting for the page to settle (also used by benchmarks/bench_browser.py)
+# ---------------------------------------------------------------------------------------------
+
+QUIET_MS = 400
+
+# Installed before any page script (page.add_init_script): the time of the last DOM change, of the first
+# headline number and the first chart, and every WebSocket message received (time, bytes).
+PROBE = """
+(() => {
+  window.__bench = {lastMutation: performance.now(), firstMetric: null, firstChart: null, messages: [], sent: []};
+  const B = window.__bench;
+  const seen = () => {
+    if (B.firstMetric === null && document.querySelector('[data-testid="stMetricValue"]')) {
+      B.firstMetric = performance.now();
+    }
+    if (B.firstChart === null && document.querySelector('.js-plotly-plot g.trace, figure.nc .nc-row')) {
+      B.firstChart = performance.now();
+    }
+  };
+  const start = () => {
+    new MutationObserver(() => { B.lastMutation = performance.now(); seen(); })
+      .observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+                                          characterData: true});
+  };
+  if (document.documentElement) { start(); } else { document.addEventListener('DOMContentLoaded', start); }
+  const Native = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Native(...args);
+    const send = ws.send.bind(ws);
+    ws.send = (data) => { B.sent.push(performance.now()); return send(data); };
+    ws.addEventListener('message', (ev) => {
+      const n = ev.data instanceof ArrayBuffer ? ev.data.byteLength : (ev.data.size || ev.data.length || 0);
+      B.messages.push([performance.now(), n]);
+    });
+    return ws;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+})();
+"""
+
+SETTLED = """
+([t0, quiet, needChange]) => {
+  const B = window.__bench;
+  const now = performance.now();
+  // still running, or an element still waiting for its code to load (a skeleton in its place)
+  const running = document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]');
+  const changed = B.lastMutation > t0 || (B.messages.length && B.messages[B.messages.length - 1][0] > t0);
+  return !running && (changed || !needChange) && now - Math.max(B.lastMutation, t0) >= quiet;
+}
+"""
+
+
+def now_ms(page) -> float:
+    return float(page.evaluate("performance.now()"))
+
+
+def settle(page, t0: float, ready_js: str | None = None, timeout_ms: int = 60_000, need_change: bool = True) -> dict:
+    """Wait until `ready_js` holds, the page has changed since `t0` (unless not `need_change`) and it has
+    been quiet for QUIET_MS; the time split (seconds)."""
+    if ready_js:
+        page.wait_for_function(ready_js, timeout=timeout_ms)
+    page.wait_for_function(SETTLED, arg=[t0, QUIET_MS, need_change], timeout=timeout_ms, polling=50)
+    b = page.evaluate("window.__bench")
+    msgs = [(t, n) for t, n in b["messages"] if t >= t0]
+    last_msg = max((t for t, _ in msgs), default=t0)
+    first_msg = min((t for t, _ in msgs), default=t0)
+    sent = min((t for t in b["sent"] if t >= t0), default=t0)
+    settled = b["lastMutation"]
+    return {"total": (settled - t0) / 1000, "server": (last_msg - t0) / 1000,
+            "browser": max(settled - last_msg, 0) / 1000, "kB": sum(n for _, n in msgs) / 1024,
+            # the server part in detail: the page sending the change, the reply starting, the rerun streaming
+            "to_send": (sent - t0) / 1000, "to_reply": (first_msg - sent) / 1000, "streaming": (last_msg - first_msg) / 1000}
+
+
+def goto_view(page, name: str) -> None:
+    """Click a view by its name (a tab, or a navigation link / radio / segmented button)."""
+    for loc in (page.get_by_role("tab", name=name, exact=True),
+                page.get_by_role("link", name=name, exact=True),
+                page.get_by_role("button", name=name, exact=True),
+                page.get_by_role("radio", name=name, exact=True)):
+        if loc.count():
+            loc.first.click(timeout=90_000)
+            return
+    raise RuntimeError(f"no view called {name!r} on the page")
+
 
 
 def metric_value(page, label: str) -> str:

@@ -66,6 +66,23 @@ def goto(at: AppTest, tab: str) -> AppTest:
     return at
 
 
+def open_bridge(at: AppTest) -> AppTest:
+    """Open the Overview's "How the net cost is made up" (pot, new money, LES savings, protection, the bridge
+    chart and the guidance cards), which runs only while open."""
+    at.session_state["overview_bridge"] = True
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def popover_labels(at: AppTest) -> list[str]:
+    return [p.proto.popover.label for p in at.get("popover")]
+
+
+def html_text(at: AppTest) -> str:
+    return " ".join(h.proto.body for h in at.get("html"))
+
+
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     for d in at.dataframe:
         if column in d.value.columns:
@@ -85,18 +102,25 @@ def year_rows(results, year_index: int = 0) -> pd.DataFrame:
 
 def test_defaults_show_nene_guidance_figures():
     at = new_app()
+    # the first screen answers the meeting's question: who is better off, worse off, unchanged
+    assert metric(at, "Worse off") == "▼ 0"
+    assert metric(at, "Better off") == "▲ 69"
+    assert metric(at, "Unchanged") == "= 0"
+    assert metric(at, "Largest loss 2014/15") == "none"
     assert metric(at, "Practice pot 2014/15") == POT_DEFAULT
-    assert metric(at, "New money") == POT_DEFAULT
-    assert metric(at, "LES savings") == "£0"
     assert metric(at, "Net cost to CCG 2014/15") == POT_DEFAULT
-    assert metric(at, "Better off / worse off") == "69 / 0"
-    assert metric(at, "Pot per registered patient") == "£5.00"
-    assert metric(at, "Pot per patient aged 75+") == "£70.74"   # £3,238,385 / 45,778
     assert not at.error
-    assert any("All 7 reconciliation checks pass" in s.value for s in at.success)
+    assert "✔ 7 checks pass" in popover_labels(at)    # a small badge in the header, details on click
     assert at.query_params == {"s": "guidance_default"}
     # the inputs panel is visibly marked as inputs
-    assert any("inputs-banner" in m.value for m in at.sidebar.markdown)
+    assert any("inputs-banner" in h.proto.body for h in at.sidebar.get("html"))
+    # one chart of every practice's net change, no plotly on the first screen (it loads with the bridge)
+    assert "net change by practice" in html_text(at) and not at.get("plotly_chart")
+    open_bridge(at)
+    assert metric(at, "New money") == POT_DEFAULT
+    assert metric(at, "LES savings") == "£0"
+    assert metric(at, "Pot per registered patient") == "£5.00"
+    assert metric(at, "Pot per patient aged 75+") == "£70.74"   # £3,238,385 / 45,778
     # the waterfall is drawn from the model's summary
     spec = at.get("plotly_chart")[0].proto.spec
     assert "Practice pot" in spec and "Net cost to CCG" in spec
@@ -107,6 +131,7 @@ def test_rate_change_raises_the_pot_and_the_link():
     at.number_input(key="in:pot.rate_per_head").set_value(6.0).run()
     assert_clean(at)
     assert metric(at, "Practice pot 2014/15") == POT_AT_6
+    open_bridge(at)
     assert metric(at, "Pot per registered patient") == "£6.00"
     assert at.query_params["pot.rate_per_head"] == "6"
     assert at.query_params["s"] == "guidance_default"
@@ -145,6 +170,7 @@ def test_blend_weights_need_to_add_up_and_then_change_allocations(nene):
 
 def test_non_recurrent_stops_later_years():
     at = new_app()
+    open_section(at, "funding")
     at.selectbox(key="in:funding.type").set_value("non_recurrent").run()
     assert_clean(at)
     assert metric(at, "Practice pot 2014/15") == POT_DEFAULT
@@ -160,18 +186,40 @@ def test_non_recurrent_stops_later_years():
     assert years["Unfunded staff costs (£)"].iloc[1] == pytest.approx(0.7 * 3_238_385.0, abs=1.0)
 
 
-def test_decommissioning_les_total():
+def open_section(at: AppTest, name: str) -> AppTest:
+    """Open a section of the inputs panel (its inputs run only while it is open)."""
+    at.session_state[f"sec:{name}"] = True
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def test_decommissioning_les_total(nene):
     at = new_app()
+    open_section(at, "les")
     at.selectbox(key="in:les.schemes.les_total.action").set_value("decommission").run()
     assert_clean(at)
-    assert metric(at, "LES savings") == LES_NENE
     assert metric(at, "Net cost to CCG 2014/15") == "−£3,061,684"   # 3,238,385 − 6,300,069
     assert at.query_params["les.schemes.les_total"] == "{action: decommission}"
+    # the first screen says who loses, and by how much, as the model does
+    from model.headlines import who_loses
+    w = who_loses(run(nene, Scenario().with_changes({"les.schemes": {"les_total": {"action": "decommission"}}})))
+    assert metric(at, "Worse off") == f"▼ {w.worse_off}" and metric(at, "Better off") == f"▲ {w.better_off}"
+    assert metric(at, "Unchanged") == f"= {w.unchanged}" and w.worse_off > 0
+    assert metric(at, "Largest loss 2014/15") == formats.money(w.largest_loss)
+    loss_card = next(m for m in at.metric if m.label.startswith("Largest loss"))
+    assert w.largest_loss_name in loss_card.proto.delta and formats.money(w.largest_loss_per_head, pence=True) \
+        in loss_card.proto.delta
+    # the header says the scenario on screen is edited, and how, in words
+    assert "edited: 1 change from guidance_default.yaml" in html_text(at)
+    assert "LES (all schemes): decommissioned in full from 2014/15 (file: kept as now)" in html_text(at)
+    open_bridge(at)
+    assert metric(at, "LES savings") == LES_NENE
     # protection paid by the CCG: no practice may lose anything in year 1
     at.number_input(key="in:les.protection.max_loss_pct.0").set_value(0.0).run()
     at.selectbox(key="in:les.protection.funded_from").set_value("commissioner").run()
     assert_clean(at)
-    assert metric(at, "Better off / worse off").endswith("/ 0")
+    assert metric(at, "Worse off") == "▼ 0"
     assert metric(at, "Transitional protection") != "£0"
 
 
@@ -181,7 +229,7 @@ def test_meeting_mode_hides_every_practice_name(nene):
     assert_clean(at)
     names = set(nene["practice_name"]) | set(nene["practice_code"])
     seen_tables = 0
-    for tab in ["Overview", "Practices", "Localities", "Years", "Compare", "My practice", "Practice list"]:
+    for tab in ["Overview", "Practices", "Localities", "Years", "Compare", "One practice", "Practice list"]:
         goto(at, tab)
         for d in at.dataframe:
             seen_tables += 1
@@ -191,6 +239,9 @@ def test_meeting_mode_hides_every_practice_name(nene):
             assert not [n for n in names if n in chart.proto.spec], tab
         for md in at.markdown:
             assert not [n for n in names if n in md.value], tab
+        assert not [n for n in names if n in html_text(at)], tab
+        for m in at.metric:
+            assert not [n for n in names if n in m.value or n in m.proto.delta], tab
         for sb in at.selectbox:
             assert not [n for n in names if n in str(sb.format_func(sb.value)) if sb.value is not None]
     assert seen_tables >= 6
@@ -244,7 +295,7 @@ def test_editor_edits_survive_reruns(nene):
     at.run()
     assert_clean(at)
     goto(at, "Overview")
-    assert metric(at, "Better off / worse off") == "68 / 0"
+    assert (metric(at, "Better off"), metric(at, "Worse off"), metric(at, "Unchanged")) == ("▲ 68", "▼ 0", "= 1")
     goto(at, "Practices")
     table = frame_with(at, "Allocation (£)").set_index("Code")
     assert table.loc["K83003", "Allocation (£)"] == 0
@@ -257,7 +308,7 @@ def test_editor_edits_survive_reruns(nene):
     assert table.loc["K83003", "Allocation (£)"] == 0
     goto(at, "Overview")
     assert metric(at, "Practice pot 2014/15") == POT_AT_6
-    assert metric(at, "Better off / worse off") == "68 / 0"
+    assert metric(at, "Better off") == "▲ 68"
 
 
 def test_editor_bad_value_is_named_not_used():
@@ -270,12 +321,13 @@ def test_editor_bad_value_is_named_not_used():
     at.run()
     assert_clean(at)
     assert any("problems" in e.value for e in at.error)
-    assert any("over75" in m.value for m in at.markdown)
+    assert any("Aged 75+ column" in m.value for m in at.markdown)     # the column in words, not its key
 
 
 def test_link_reopens_the_scenario():
     at = new_app({"s": "les_separate", "pot.rate_per_head": "6"})
     assert metric(at, "Practice pot 2014/15") == POT_AT_6
+    open_bridge(at)
     assert metric(at, "LES savings") == LES_NENE
     assert at.selectbox(key="scenario_pick").value == "les_separate"
     assert at.number_input(key="in:pot.rate_per_head").value == 6.0
@@ -308,7 +360,7 @@ def test_scenario_picker_and_reset():
     assert at.query_params == {"s": "per_over75_50"}
     at.number_input(key="in:pot.rate_per_over75").set_value(60.0).run()
     assert metric(at, "Practice pot 2014/15") == "£2,746,680"        # 45,778 × £60
-    at.button[0].click().run()                                       # Reset to file
+    at.button(key="reset_panel").click().run()                       # Reset to file
     assert_clean(at)
     assert metric(at, "Practice pot 2014/15") == "£2,288,900"
     assert at.number_input(key="in:pot.rate_per_over75").value == 50.0
@@ -317,6 +369,8 @@ def test_scenario_picker_and_reset():
 def test_scenario_upload_bad_file_keeps_the_current_scenario():
     at = new_app()
     at.number_input(key="in:pot.rate_per_head").set_value(6.0).run()
+    at.session_state["load_yaml"] = True   # the uploader is drawn while its popover is open
+    at.run()
     at.file_uploader(key="scenario_upload").upload("typo.yaml", b"version: 1\npot:\n  rate_per_hed: 7\n",
                                                     "application/x-yaml")
     at.run()
@@ -331,8 +385,11 @@ def test_scenario_upload_bad_file_keeps_the_current_scenario():
     assert_clean(at)
     assert not at.error
     assert metric(at, "Practice pot 2014/15") == "£4,533,739"        # 647,677 × £7
-    assert metric(at, "LES savings") == LES_NENE
+    assert "Seven pounds" in html_text(at) and "as in seven.yaml" in html_text(at)   # the header names it
+    open_section(at, "growth")
     assert at.text_input(key="in:name").value == "Seven pounds"
+    open_bridge(at)
+    assert metric(at, "LES savings") == LES_NENE
 
 
 def test_compare_tab_lists_differences_first():
@@ -349,19 +406,32 @@ def test_compare_tab_lists_differences_first():
     assert head.loc["Practice pot", other] == POT_DEFAULT
     assert head.loc["LES savings", other] == LES_NENE
     deltas = at.dataframe[2].value.set_index("Code")
-    change = next(c for c in deltas.columns if c.startswith("net_change change"))
+    # readable headings: the scenario's name (shortened), its difference from the first; no keys or brackets
+    assert not [c for c in deltas.columns if "_" in c or "[" in c], list(deltas.columns)
+    change = next(c for c in deltas.columns if c.startswith("Difference: "))
     assert len(deltas) == 69 and deltas[change].notna().all()
     # the current scenario's column is each practice's net change at £6 a head, to the penny (engine)
     at6 = year_rows(run(load_practices(NENE).practices, Scenario().with_changes({"pot.rate_per_head": 6.0})))
-    current_col = next(c for c in deltas.columns if c.startswith("net_change [Current"))
+    current_col = next(c for c in deltas.columns if c.startswith("Current: Guidance default"))
     shown = deltas[current_col].astype(float)
     assert (shown.round(2) == at6["net_change"].loc[shown.index].round(2)).all()
     assert shown.loc["K83003"] == pytest.approx(50_628.0, abs=0.01)        # 8,438 patients × £6
+    # the other scenario's column and the difference, to the penny
+    separate = year_rows(run(load_practices(NENE).practices,
+                             load_scenario_file(ROOT / "scenarios" / "les_separate.yaml")))["net_change"]
+    other_col = next(c for c in deltas.columns if c.startswith(other[:20]))
+    assert (deltas[other_col].round(2) == separate.loc[deltas.index].round(2)).all()
+    assert (deltas[change].round(2) == (separate - at6["net_change"]).loc[deltas.index].round(2)).all()
+    # a filter to one practice
+    at.selectbox(key="compare_practice").set_value("K83003").run()
+    assert_clean(at)
+    one = at.dataframe[2].value
+    assert list(one["Code"]) == ["K83003"] and one[current_col].iloc[0] == pytest.approx(50_628.0, abs=0.01)
 
 
 def test_my_practice_in_plain_english():
     at = new_app()
-    goto(at, "My practice")
+    goto(at, "One practice")
     at.selectbox(key="my_practice").set_value("K83003").run()
     assert_clean(at)
     text = " ".join(m.value for m in at.markdown)

@@ -97,15 +97,18 @@ def test_net_change_per_head_bars_sorted_and_coloured(les_results):
     fig = charts.net_change_per_head(les_results, 0)
     assert len(fig.data) == 1 and fig.data[0].type == "bar"
     bar = fig.data[0]
+    assert bar.orientation == "h"                       # every practice named, best off at the top
     p = _year0(les_results).sort_values("net_change_per_head", ascending=False)
-    assert list(bar.x) == list(p["practice_code"])
-    assert list(bar.y) == pytest.approx(list(p["net_change_per_head"]))
-    assert list(bar.y) == sorted(bar.y, reverse=True)
-    for value, colour in zip(bar.y, bar.marker.color):
+    assert list(bar.y) == charts._label(p)
+    assert list(bar.x) == pytest.approx(list(p["net_change_per_head"]))
+    assert list(bar.x) == sorted(bar.x, reverse=True)
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.dtick == 1
+    for value, colour, hatch in zip(bar.x, bar.marker.color, bar.marker.pattern.shape):
         assert colour == (charts.NHS_GREEN if value > 0 else charts.NHS_RED if value < 0 else charts.NHS_MID_GREY)
+        assert hatch == ("/" if value < 0 else "")      # a loss is hatched too: never colour alone
     winners, losers = int((p["net_change"] > 0).sum()), int((p["net_change"] < 0).sum())
     assert f"{winners} better off, {losers} worse off" in fig.layout.title.subtitle.text
-    assert fig.layout.yaxis.tickprefix == "£"
+    assert fig.layout.xaxis.tickprefix == "£"
 
 
 def test_scatter_share_over75_against_net_per_head(les_results):
@@ -165,8 +168,9 @@ def test_compare_practices_deltas(les_results, cliff_results):
     assert len(fig.data) == 1
     rows = per[per["year"] == YEAR0]
     col = next(c for c in per.columns if c.startswith("net_change change ["))
-    expected = dict(zip(rows["practice_code"], rows[col]))
-    got = dict(zip(fig.data[0].x, fig.data[0].y))
+    expected = dict(zip(charts._label(rows), rows[col]))
+    assert fig.data[0].orientation == "h"
+    got = dict(zip(fig.data[0].y, fig.data[0].x))
     assert got == pytest.approx(expected)
 
 
@@ -196,7 +200,7 @@ def test_meeting_mode_charts_carry_no_names(les_results, practices):
     for name in list(practices["practice_name"]) + list(practices["practice_code"]):
         assert name not in text
     assert "Practice A" in text
-    ticks = list(charts.net_change_per_head(anon, 0).data[0].x)
+    ticks = list(charts.net_change_per_head(anon, 0).data[0].y)
     assert sorted(ticks) == ["A", "B", "C", "D"]          # short letters on the axis, full alias on hover
 
 

@@ -30,8 +30,10 @@ NENE = REPO / "data" / "nene_2014_15.csv"
 SCENARIOS = REPO / "scenarios"
 DEFAULT = SCENARIOS / "guidance_default.yaml"
 SEPARATE = SCENARIOS / "les_separate.yaml"
-RUN_FILES = {"practices.csv", "localities.csv", "summary.csv", "scenario.yaml", "results.xlsx", "checks.csv"}
-COMPARE_FILES = {"compare_summary.csv", "compare_practices.csv", "differing_assumptions.csv", "compare.xlsx"}
+RUN_FILES = {"practices.csv", "localities.csv", "summary.csv", "scenario.yaml", "results.xlsx", "checks.csv",
+             "data_source.csv"}
+COMPARE_FILES = {"compare_summary.csv", "compare_practices.csv", "differing_assumptions.csv", "compare.xlsx",
+                 "data_source.csv"}
 
 
 def python_m_model(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -50,6 +52,12 @@ def main(capsys, *args: object) -> tuple[int, str, str]:
 def hashes(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def written(folder: Path) -> set[str]:
+    """The files a command wrote in its output folder (besides the marker every output folder holds)."""
+    assert (folder / cli_common.MARKER).is_file(), "every output folder holds the tool's marker"
+    return {p.name for p in folder.iterdir()} - {cli_common.MARKER}
 
 
 def leftovers(parent: Path, out_name: str) -> list[str]:
@@ -71,7 +79,7 @@ def first_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]
 def test_run_writes_every_file_and_exits_0(first_run):
     out, proc = first_run
     assert proc.returncode == 0, proc.stderr
-    assert {p.name for p in out.iterdir()} == RUN_FILES
+    assert written(out) == RUN_FILES
     assert f"wrote {out}" in proc.stdout
     assert "Traceback" not in proc.stderr
     assert leftovers(out.parent, out.name) == []
@@ -98,7 +106,7 @@ def test_every_shipped_scenario_runs_in_process(scenario, tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, err = main(capsys, "run", "--practices", NENE, "--scenario", SCENARIOS / scenario, "--out", out)
     assert code == 0, err
-    assert {p.name for p in out.iterdir()} == RUN_FILES
+    assert written(out) == RUN_FILES
     assert load_scenario((out / "scenario.yaml").read_bytes()) == load_scenario_file(str(SCENARIOS / scenario))
 
 
@@ -139,7 +147,7 @@ def test_force_replaces_the_whole_folder(tmp_path, capsys):
     before = hashes(out)
     code, _, err = main(capsys, "run", "--practices", NENE, "--scenario", SEPARATE, "--out", out, "--force")
     assert code == 0, err
-    assert {p.name for p in out.iterdir()} == RUN_FILES  # replaced, not merged: the stale file is gone
+    assert written(out) == RUN_FILES  # replaced, not merged: the stale file is gone
     assert hashes(out) != before
     assert load_scenario((out / "scenario.yaml").read_bytes()) == load_scenario_file(str(SEPARATE))
     assert leftovers(tmp_path, "out") == []
@@ -158,7 +166,7 @@ def test_out_inside_missing_folders_creates_them(tmp_path, capsys):
     out = tmp_path / "a" / "b" / "c"
     code, stdout, err = main(capsys, "run", "--practices", NENE, "--scenario", DEFAULT, "--out", out)
     assert code == 0, err
-    assert {p.name for p in out.iterdir()} == RUN_FILES
+    assert written(out) == RUN_FILES
     assert f"wrote {out}" in stdout
     assert leftovers(out.parent, out.name) == []
 
@@ -166,7 +174,7 @@ def test_out_inside_missing_folders_creates_them(tmp_path, capsys):
 def test_out_with_missing_parents_works_from_the_command_line(tmp_path):
     proc = python_m_model("run", "--practices", NENE, "--scenario", DEFAULT, "--out", "a/b/c", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert {p.name for p in (tmp_path / "a" / "b" / "c").iterdir()} == RUN_FILES
+    assert written(tmp_path / "a" / "b" / "c") == RUN_FILES
     assert proc.stdout.strip().splitlines()[-1].startswith("wrote a/b/c: practices.csv")
 
 
@@ -437,7 +445,7 @@ def test_compare_two_scenarios_writes_the_comparison(tmp_path):
     proc = python_m_model("compare", "--practices", NENE, "--scenario", DEFAULT, "--scenario", SEPARATE,
                           "--out", out)
     assert proc.returncode == 0, proc.stderr
-    assert {p.name for p in out.iterdir()} == COMPARE_FILES
+    assert written(out) == COMPARE_FILES
     summary = pd.read_csv(out / "compare_summary.csv")
     assert summary["scenario"].nunique() == 2
     differing = pd.read_csv(out / "differing_assumptions.csv")
@@ -515,7 +523,7 @@ def test_formula_text_is_neutralised_in_every_csv(injected_compare):
     import csv
 
     files = [*(injected_compare / "cmp").glob("*.csv"), *(injected_compare / "run").glob("*.csv")]
-    assert len(files) == 7
+    assert len(files) == 9
     for path in files:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.reader(fh):
@@ -524,35 +532,37 @@ def test_formula_text_is_neutralised_in_every_csv(injected_compare):
 
 
 def test_no_text_from_the_inputs_becomes_a_formula_in_the_workbooks(injected_compare):
+    """Text is written as text cells, exactly as typed ("=1+1" reads "=1+1"); no formula holds user text."""
     import re
 
     for path in [injected_compare / "cmp" / "compare.xlsx", injected_compare / "run" / "results.xlsx"]:
         wb = openpyxl.load_workbook(path)
+        typed = set()
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 for c in row:
-                    if c.data_type == "f":  # our own formulas; user text only inside quoted string literals
+                    if c.data_type == "f":  # our own formulas: cell references, no user text
                         code = re.sub(r'"(?:[^"]|"")*"', '""', str(c.value))
                         assert "HYPERLINK" not in code and "cmd|" not in code and "SUM(A1" not in code, c.value
                     elif isinstance(c.value, str):
-                        assert not c.value.startswith(FORMULA_START), (path.name, ws.title, c.coordinate, c.value)
+                        assert c.data_type in ("s", "inlineStr"), (path.name, ws.title, c.coordinate)
+                        typed.add(c.value)
+        assert {"=1+1", "-2+3", "@SUM(A1:A9)", "=cmd|' /C calc'!A0"} <= typed, path.name
 
 
-def test_live_workbook_checks_match_neutralised_text(injected_compare):
-    """The Checks sheet's SUMIFS criteria must match the cells as written. A commissioner "+44" is
-    written as the text "'+44" (neutralised) but the criterion is "=+44", so after recalculation in Excel
-    the check sums nothing on both sides and passes without checking that commissioner (same for a
-    scenario name starting with = + - @ in a comparison). Fix: _criterion(neutralise_text(text))."""
-    import re
-
-    for path in [injected_compare / "cmp" / "compare.xlsx", injected_compare / "run" / "results.xlsx"]:
-        wb = openpyxl.load_workbook(path)
-        written = {str(c.value) for ws in wb.worksheets if ws.title in ("Practices", "Summary")
-                   for row in ws.iter_rows(min_row=1) for c in row if isinstance(c.value, str)}
-        criteria = {m.replace('""', '"') for row in wb["Checks"].iter_rows() for c in row if c.data_type == "f"
-                    for m in re.findall(r'"=((?:[^"]|"")*)"', str(c.value))}
-        assert criteria, "no SUMIFS criteria found"
-        assert criteria <= written, (path.name, sorted(criteria - written))
+def test_workbook_checks_match_rows_by_cells_not_criteria(injected_compare):
+    """The Checks sheet matches rows with SUMPRODUCT((range=cell)*values) against key cells written on the
+    sheet as text: a commissioner "+44" or a locality "=cmd|…" is compared exactly, never parsed as a
+    criterion, a wildcard or a date (a SUMIFS criterion "=+44" would have summed nothing on both sides)."""
+    wb = openpyxl.load_workbook(injected_compare / "run" / "results.xlsx")
+    checks = wb["Checks"]
+    formulas = [str(c.value) for row in checks.iter_rows() for c in row if c.data_type == "f"]
+    assert any("SUMPRODUCT((Practices!" in f for f in formulas)
+    assert not any("SUMIFS(" in f for f in formulas)
+    keys = {c.value for row in checks.iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"+44", "04G", "@SUM(A1:A9)", "=cmd|' /C calc'!A0"} <= keys
+    written = {str(c.value) for row in wb["Practices"].iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"+44", "@SUM(A1:A9)"} <= written
 
 
 # ---- practice-list warnings: known quirks in one line, the rest capped (validate lists them all) --------

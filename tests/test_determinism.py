@@ -32,7 +32,8 @@ def sha256(path: Path) -> str:
 
 
 def cli_run(out: Path, scenario: Path, hash_seed: str) -> None:
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONIOENCODING": "utf-8"}
+    # SOURCE_DATE_EPOCH fixes the times papers print (when the list was loaded, the run date).
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONIOENCODING": "utf-8", "SOURCE_DATE_EPOCH": "1427875200"}
     proc = subprocess.run([sys.executable, "-m", "model", "run", "--practices", str(NENE), "--scenario",
                            str(scenario), "--out", str(out)], cwd=REPO, capture_output=True, text=True,
                           timeout=180, check=False, env=env)
@@ -54,7 +55,7 @@ def test_two_cli_runs_write_byte_identical_csv_files(tmp_path):
     cli_run(first, scenario, "1")
     cli_run(second, scenario, "2")
     csvs = sorted(p.name for p in first.glob("*.csv"))
-    assert csvs == ["checks.csv", "localities.csv", "practices.csv", "summary.csv"]
+    assert csvs == ["checks.csv", "data_source.csv", "localities.csv", "practices.csv", "summary.csv"]
     for name in [*csvs, "scenario.yaml"]:
         assert sha256(first / name) == sha256(second / name), name
     # the workbook: every part identical except its creation time (docProps/core.xml)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from model import practice_files
 from model import practices as practices_module
+from model.limits import MAX_PRACTICES
 from model.practices import (
     CANONICAL_COLUMNS,
     DEFAULT_COMMISSIONER,
@@ -469,7 +470,7 @@ def test_error_plain_zip_is_not_a_workbook():
 
 
 def test_problems_are_capped_per_column():
-    rows = "\n".join(f"P{i},lots,{'x' if i % 2 else 1}" for i in range(100_000))
+    rows = "\n".join(f"P{i},lots,{'x' if i % 2 else 1}" for i in range(MAX_PRACTICES))  # the most allowed
     start = time.perf_counter()
     result = load_practices(csv_bytes("practice_code,list_size,over75\n" + rows), "garbage.csv")
     assert time.perf_counter() - start < 5
@@ -481,8 +482,8 @@ def test_problems_are_capped_per_column():
     assert len(listed) == MAX_PROBLEMS_PER_COLUMN
     assert [p.row for p in listed] == list(range(2, 2 + MAX_PROBLEMS_PER_COLUMN))
     summary = [p for p in by_column["list_size"] if p.row is None]
-    assert len(summary) == 1 and f"{100_000 - MAX_PROBLEMS_PER_COLUMN:,} more" in summary[0].message
-    assert "and 49,980 more" in next(p for p in by_column["over75"] if p.row is None).message
+    assert len(summary) == 1 and f"{MAX_PRACTICES - MAX_PROBLEMS_PER_COLUMN:,} more" in summary[0].message
+    assert "and 9,980 more" in next(p for p in by_column["over75"] if p.row is None).message
     assert len(result.report.to_text().splitlines()) < 60
 
 

@@ -65,6 +65,7 @@ from model.analysis.sensitivity import assumption as get_assumption
 from model.engine import PracticeList, prepare, run
 from model.funding import base_pot_pence, gate, grown, growth_factor, populations, pot_pence, review_passes
 from model.les import in_effect, les_effect, les_totals_pence, newly_paid, pays_per_head, per_head_rate, recycled_pence
+from model.limits import MAX_ENGINE_WORK, MAX_MC_CELLS
 from model.money import money_identity
 from model.results import Results
 from model.scenario import Decommission, ExtendToAll, Harmonise, Scenario
@@ -419,9 +420,16 @@ class _EngineCombos:
                 f"{', '.join(closed_form_blockers(prep.scenario, prep.practices)) or 'features'}, which the exact "
                 "closed form does not cover. Fix growth (or give it fewer distinct values), use fewer draws, or "
                 "round the growth draws with growth_step (e.g. 0.01 percentage points)")
+        work = (len(uniq) - 1) * prep.T * prep.N
+        if work > MAX_ENGINE_WORK:
+            raise ValueError(
+                f"this Monte Carlo needs {len(uniq):,} engine runs of {prep.T * prep.N:,} practice-years each "
+                f"({work:,} in all), more than the limit of {MAX_ENGINE_WORK:,}: growth varies and the scenario has "
+                f"{', '.join(closed_form_blockers(prep.scenario, prep.practices)) or 'features'}, which the exact "
+                "closed form does not cover. Round the growth draws (growth_step, e.g. 0.1 percentage points), "
+                "use fewer draws, or fix growth")
         self.growth_step = growth_step
         self.inverse = inverse.ravel()
-        self.runs: list[Results] = []
         self.engine_runs = 0
         nc, o75, tot = [], [], []
         x = p["admissions.expected_reduction_pct"]
@@ -435,8 +443,7 @@ class _EngineCombos:
             if prep.reviewed and bool(uniq[k, 2]) != base_passes:
                 changes["admissions.expected_reduction_pct"] = float(x[i])
             r = prep.base if not changes else run(prep.practices, sc.with_changes(changes))
-            self.engine_runs += bool(changes)
-            self.runs.append(r)
+            self.engine_runs += bool(changes)  # the run itself is not kept: only its totals (memory)
             s = r.summary
             nc.append(np.rint(s["net_cost"].to_numpy(float) * 100).astype(np.int64).reshape(prep.T, prep.n))
             o75.append(s["over75"].to_numpy(float).reshape(prep.T, prep.n))
@@ -546,6 +553,10 @@ def monte_carlo(practices: pd.DataFrame | PracticeList, scenario: Scenario,
     if any(not 0 <= x <= 100 for x in q) or list(q) != sorted(q):
         raise ValueError("percentiles must be increasing numbers between 0 and 100")
     prep = _Prepared(practices, scenario, base)
+    if int(draws) * prep.n > MAX_MC_CELLS:
+        raise ValueError(f"{int(draws):,} draws × {prep.n:,} commissioners is more than the limit of "
+                         f"{MAX_MC_CELLS:,} (each draw keeps figures per commissioner): use at most "
+                         f"{MAX_MC_CELLS // prep.n:,} draws, or fewer commissioners")
     p = draw(scenario, dists, int(draws), seed)
     D, T, n, N = int(draws), prep.T, prep.n, prep.N
     chosen, notes = _choose_method(prep, p, method)

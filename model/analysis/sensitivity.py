@@ -55,6 +55,7 @@ from model import fields
 from model.admissions import admissions_to_break_even, avoided_admissions, break_even_reduction_pct
 from model.engine import PracticeList, prepare, run
 from model.funding import gate
+from model.limits import MAX_ENGINE_WORK
 from model.money import round_half_up
 from model.results import Results
 from model.scenario import GUIDANCE_RATE_PER_HEAD, GUIDANCE_RATE_PER_OVER75, Scenario, get_path
@@ -291,7 +292,7 @@ def assumption(scenario: Scenario, key: str) -> Assumption:
     """
     label = fields.label(key)
     if key.startswith("les.schemes.") and key.count(".") == 3:
-        label = f"LES {key.split('.')[2]}: {label[0].lower()}{label[1:]}"
+        label = f"{fields.scheme_name(key.split('.')[2])}: {label[0].lower()}{label[1:]}"
     if key == "les.protection.max_loss_pct[0]":
         label = f"{fields.label('les.protection.max_loss_pct')}, first year"
     if key == "les.protection.max_loss_pct[0]":
@@ -493,11 +494,17 @@ def tornado(practices: pd.DataFrame, scenario: Scenario, headline: str | Headlin
     ['£24,000.00', '£30,000.00', '£36,000.00', '£12,000.00']
     """
     head = resolve_headline(headline)
-    ev = evaluator or Evaluator(practices, scenario)
     keys = list(assumptions) if assumptions is not None else default_assumptions(scenario)
     unknown = [k for k in (ranges or {}) if k not in keys]
     if unknown:
         raise ValueError(f"ranges given for assumptions not in the list: {', '.join(unknown)}")
+    runs = 1 + 2 * len(keys)   # at most: an assumption that only moves admissions needs no engine run
+    work = runs * scenario.horizon_years * len(practices)
+    if work > MAX_ENGINE_WORK:
+        raise ValueError(f"this tornado needs up to {runs} engine runs of {scenario.horizon_years * len(practices):,} "
+                         f"practice-years each ({work:,} in all), more than the limit of {MAX_ENGINE_WORK:,}: vary "
+                         "fewer assumptions, model fewer years, or split the practice list by commissioner")
+    ev = evaluator or Evaluator(practices, scenario)
     base_h = ev.value(None, head)
     rows = []
     for key in keys:

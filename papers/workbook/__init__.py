@@ -1,11 +1,13 @@
 """The Excel workbook of one run, or of several compared: :func:`workbook_bytes`.
 
-Sheets, one module each: Assumptions (:mod:`.assumptions`), Practices, Localities and Summary
-(:mod:`.results_sheets`), Compare (:mod:`.compare`, several runs only), Checks (:mod:`.checks`, live
-formulas that still say PASS or FAIL after the file is recalculated in Excel), Data and "Input
-practices" (:mod:`.data`). :mod:`.book` is the writer they share: cell formats, number formats and the
-fast writer for big tables. Headings, kinds and meanings come from :mod:`model.columns`, units and
-sources from :mod:`model.fields`, colours from :mod:`model.palette`.
+One run (:func:`run_workbook`): Summary (one A4 page in £000 that adds up as shown), Assumptions,
+Practices by year, Practices, Localities, Summary detail (pounds and pence), Checks (live formulas that
+still say PASS or FAIL after the file is recalculated), Input practices and Data. Several runs: the
+comparison workbook (:mod:`.compare`). One module per sheet: :mod:`.summary`, :mod:`.assumptions`,
+:mod:`.results_sheets`, :mod:`.checks`, :mod:`.compare`, :mod:`.data`; :mod:`.book` is the writer they
+share (formats, print setup, the fast writer for big tables). Headings, kinds and meanings come from
+:mod:`model.columns`, units and sources from :mod:`model.fields`, colours from :mod:`model.palette`, the
+practice list's identity from :class:`papers.provenance.Source`.
 """
 
 from __future__ import annotations
@@ -13,31 +15,32 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-import pandas as pd
-
 from model.analysis.compare import _names as scenario_names
 from model.results import Results
-from papers.tables import as_runs
+from papers.provenance import BUNDLED_TEXT, Source, run_date
+from papers.tables import as_runs, displayed
 from papers.workbook.assumptions import assumptions_sheet
-from papers.workbook.book import Book
+from papers.workbook.book import Book, Footer
 from papers.workbook.checks import checks_sheet
-from papers.workbook.compare import compare_sheet
-from papers.workbook.data import DATA_SOURCES_TEXT, data_sheet, input_sheet
-from papers.workbook.results_sheets import localities_sheet, practices_sheet, summary_sheet
+from papers.workbook.compare import compare_checks, compare_workbook
+from papers.workbook.data import data_sheet, input_sheet
+from papers.workbook.results_sheets import by_year_sheet, localities_sheet, practices_sheet, summary_detail_sheet
+from papers.workbook.summary import summary_page_sheet
 
 __all__ = ["DATA_SOURCES_TEXT", "workbook_bytes"]
 
+#: The bundled practice lists' sources and licence (printed on the Data sheet when one of them was used).
+DATA_SOURCES_TEXT = BUNDLED_TEXT
 
-def workbook_bytes(results: Results | Sequence[Results], data_sources_text: str | None = None, *,
-                   practices_input: pd.DataFrame | None = None) -> bytes:
-    """The Excel workbook of one run, or of several runs compared (the first is the baseline).
 
-    Sheets: Assumptions, Practices, Localities, Summary, Compare (several runs only), Checks, Data, and
-    "Input practices" when `practices_input` is given. `data_sources_text` is the Data sheet's text
-    (default :data:`DATA_SOURCES_TEXT`, the sources and Open Government Licence attribution of the
-    default practice lists).
+def workbook_bytes(results: Results | Sequence[Results], source: Source | None = None) -> bytes:
+    """The Excel workbook of one run, or the comparison workbook of several (the first is the baseline).
+
+    `source` is the practice list used (:class:`papers.provenance.Source`): the Data sheet describes it
+    and the Input practices sheet lists it. The command line and the app always pass it.
 
     >>> import openpyxl
+    >>> import pandas as pd
     >>> from model.engine import run
     >>> from model.scenario import Scenario
     >>> practices = pd.DataFrame({"practice_code": ["P1", "P2", "P3"], "list_size": [1000, 2000, 3000],
@@ -45,36 +48,45 @@ def workbook_bytes(results: Results | Sequence[Results], data_sources_text: str 
     >>> by_list = Scenario(horizon_years=1)
     >>> by_age = by_list.with_changes({"name": "By age 75+", "distribution.weights.list_size": 0.0,
     ...                                "distribution.weights.over75": 1.0})
-    >>> book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(run(practices, by_list))))
+    >>> source = Source.from_frame(practices)
+    >>> book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(run(practices, by_list), source)))
     >>> book.sheetnames
-    ['Assumptions', 'Practices', 'Localities', 'Summary', 'Checks', 'Data']
-    >>> [row[10] for row in book["Practices"].iter_rows(min_row=4, values_only=True)]
+    ['Summary', 'Assumptions', 'Practices by year', 'Practices', 'Localities', 'Summary detail', 'Checks',
+     'Input practices', 'Data']
+    >>> [row[8] for row in book["Practices"].iter_rows(min_row=4, max_row=7, values_only=True)]
     ['Allocation (£)', 5000, 10000, 15000]
     >>> runs = [run(practices, by_list), run(practices, by_age)]
-    >>> openpyxl.load_workbook(io.BytesIO(workbook_bytes(runs, practices_input=practices))).sheetnames
-    ['Assumptions', 'Practices', 'Localities', 'Summary', 'Compare', 'Checks', 'Data', 'Input practices']
+    >>> openpyxl.load_workbook(io.BytesIO(workbook_bytes(runs, source))).sheetnames
+    ['Summaries', 'Summary detail', 'Per practice', 'Scenario files', 'Checks', 'Input practices', 'Data']
     """
-    runs = as_runs(results)
+    runs = [displayed(r) for r in as_runs(results)]
     names = scenario_names(runs)
     buf = io.BytesIO()
-    book = Book(buf)
+    data_set = source.data_set if source is not None else "practice list not recorded"
+    book = Book(buf, Footer("; ".join(names), data_set, run_date()))
     book.wb.set_properties({
         "title": "Primary-care funding scenarios: " + "; ".join(names),
         "subject": "2014/15 £5 per head practice funding and LES decommissioning",
         "comments": "Made by the primary-care funding scenario modeller (pcfund).",
     })
-    assumptions_sheet(book, runs, names)
-    practices_ref = practices_sheet(book, runs, names)
-    localities_sheet(book, runs, names)
-    summary_ref = summary_sheet(book, runs, names)
-    if len(runs) > 1:
-        compare_sheet(book, runs, names)
-    checks_sheet(book, runs, names, practices_ref, summary_ref)
-    data_sheet(book, runs, names, DATA_SOURCES_TEXT if data_sources_text is None else data_sources_text,
-               practices_input)
-    if practices_input is not None:
-        input_sheet(book, practices_input)
-    for ws in book.wb.worksheets():
-        ws.apply_widths()
+    if len(runs) == 1:
+        run_workbook(book, runs[0], names[0], source)
+    else:
+        refs = compare_workbook(book, runs, names)
+        compare_checks(book, runs, names, refs)
+    input_sheet(book, source, runs[0])
+    data_sheet(book, runs, names, source)
+    book.finish()
     book.wb.close()
     return buf.getvalue()
+
+
+def run_workbook(book: Book, results: Results, name: str, source: Source | None) -> None:
+    """The sheets of one run's workbook, before Input practices and Data."""
+    page = summary_page_sheet(book, results, name, source.data_set if source else "not recorded")
+    assumptions_sheet(book, [results], [name])
+    by_year = by_year_sheet(book, results)
+    practices = practices_sheet(book, [results], [name])
+    localities = localities_sheet(book, [results], [name])
+    detail = summary_detail_sheet(book, [results], [name])
+    checks_sheet(book, results, practices, localities, detail, page, by_year)

@@ -9,8 +9,9 @@ from model.engine import EngineInputError
 from model.scenario import Scenario
 from screen import charts, national_views
 from screen.markdown import md_escape
-from screen.pages.cache import ENGLAND, bundled, national_run
+from screen.pages.cache import ENGLAND, bundled, ccg_name_map, national_run
 from screen.pages.widgets import csv_button, metric_cards, plot, slug, table
+from screen.tables import as_shown
 
 
 def show(scenario: Scenario, active: dict, y: int, meeting: bool) -> None:
@@ -34,12 +35,13 @@ def show(scenario: Scenario, active: dict, y: int, meeting: bool) -> None:
     sentence = national_views.position_sentence(outcomes, outcome, mine)
     if sentence:
         st.markdown(f"**{md_escape(sentence)}**")
-    plot(charts.national_ranked(outcomes, outcome, year, mine, large=meeting), key="chart_national")
+    names = ccg_name_map()
+    plot(charts.national_ranked(outcomes, outcome, year, mine, large=meeting, names=names), key="chart_national")
     st.markdown("**How each outcome spreads across CCGs**")
     st.dataframe(national_views.spread_table(distribution(outcomes)), hide_index=True, width="stretch",
                  key="national_spread")
     st.markdown("**Every CCG**, most new money per patient first")
-    df, kinds = national_views.ccg_table(outcomes)
+    df, kinds = national_views.ccg_table(outcomes, names)
     table(df, kinds, key="national_table", height=420)
-    csv_button("Every CCG: CSV", lambda: outcomes, f"{slug(scenario.name)}_ccg_outcomes_{year.replace('/', '-')}.csv",
-               "dl_national")
+    csv_button(f"This table, every CCG: CSV ({year})", lambda: as_shown(df),
+               f"{slug(scenario.name)}_ccg_outcomes_{year.replace('/', '-')}.csv", "dl_national")

@@ -58,12 +58,16 @@ def csv_button(label: str, make: Callable[[], pd.DataFrame], file_name: str, key
                        on_click="ignore", key=key, icon=":material/download:")
 
 
-def metric_cards(cards: list[Card], per_row: int = 4) -> None:
+def metric_cards(cards: list[Card], per_row: int = 4, widths: list[float] | None = None) -> None:
+    """Cards in rows of `per_row` (relative column `widths`, if given: narrow counts, wide money). A long
+    figure's type shrinks with its card so it never wraps (the ``card_long`` class, screen/style.py)."""
     for i in range(0, len(cards), per_row):
-        cols = st.columns(per_row)
-        for col, card in zip(cols, cards[i:i + per_row]):
-            col.metric(card.label, card.value, delta=card.delta, delta_color="off", delta_arrow="off",
-                       help=card.help, border=True)
+        cols = st.columns(widths or per_row)
+        for j, (col, card) in enumerate(zip(cols, cards[i:i + per_row])):
+            size = "long" if len(card.value) > 7 else "short"
+            with col.container(key=f"card_{size}_{slug(card.label)}_{i + j}"):
+                st.metric(card.label, card.value, delta=card.delta, delta_color="off", delta_arrow="off",
+                          help=card.help or None, border=True)
 
 
 def plot(fig, key: str) -> None:
@@ -92,7 +96,7 @@ def init(wkey: str, value: Any) -> None:
 
 
 def number(key: str, *, step: float, fmt: str, integer: bool = False, label: str | None = None,
-           wkey: str | None = None, default: Any = None) -> float | int:
+           wkey: str | None = None, default: Any = None, on_change: Callable[[], None] | None = None) -> float | int:
     """A number input for one scenario field: unit in the label, description + source as help."""
     wkey = wkey or f"in:{key}"
     lo, hi = fields.bounds(key)
@@ -101,12 +105,13 @@ def number(key: str, *, step: float, fmt: str, integer: bool = False, label: str
     init(wkey, cast(value if value is not None else default))
     out = st.number_input(label or fields.label(key), min_value=None if lo is None else cast(lo),
                           max_value=None if hi is None else cast(hi), step=cast(step), format=fmt, key=wkey,
-                          help=help_for(key))
+                          help=help_for(key), on_change=on_change)
     return out
 
 
 def choice(key: str, options: list, *, labels: dict | None = None, label: str | None = None,
-           wkey: str | None = None, value: Any = None, help_key: str | None = None) -> Any:
+           wkey: str | None = None, value: Any = None, help_key: str | None = None,
+           on_change: Callable[[], None] | None = None) -> Any:
     wkey = wkey or f"in:{key}"
     labels = labels or CHOICE_LABELS.get(key) or fields.field(key).choice_labels
     current = ss.panel.get(key) if value is None else value
@@ -114,14 +119,15 @@ def choice(key: str, options: list, *, labels: dict | None = None, label: str | 
     if ss[wkey] not in options:
         ss[wkey] = options[0]
     return st.selectbox(label or fields.label(key), options, format_func=lambda o: labels.get(o, str(o)),
-                        key=wkey, help=help_for(help_key or key))
+                        key=wkey, help=help_for(help_key or key), on_change=on_change)
 
 
 def year_choice(key: str, *, value: int | None = None, wkey: str | None = None, label: str | None = None,
-                help_key: str | None = None) -> int:
+                help_key: str | None = None, on_change: Callable[[], None] | None = None) -> int:
     """A year-index field as a choice of financial years (0 = the first year modelled)."""
     start, horizon = int(ss.panel["start_year"]), int(ss.panel["horizon_years"])
     current = int(ss.panel.get(key, 0) if value is None else value)
     options = list(range(max(horizon, current + 1)))
     labels = {i: year_label(start, i) + ("" if i < horizon else " (after the horizon)") for i in options}
-    return choice(key, options, labels=labels, label=label, wkey=wkey, value=current, help_key=help_key)
+    return choice(key, options, labels=labels, label=label, wkey=wkey, value=current, help_key=help_key,
+                  on_change=on_change)

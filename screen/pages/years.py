@@ -8,7 +8,7 @@ from model.results import Results
 from screen import charts
 from screen.markdown import md_escape
 from screen.pages.widgets import csv_button, file_stub, plot, table
-from screen.tables import years_table
+from screen.tables import as_shown, years_table
 from screen.years import cliff_sentence
 
 
@@ -17,4 +17,5 @@ def show(res: Results, meeting: bool) -> None:
     plot(charts.years(res, large=meeting), key="chart_years")
     df, kinds = years_table(res)
     table(df, kinds, key="years_table")
-    csv_button("This table: CSV", lambda: res.by_year(), f"{file_stub(res, meeting)}_years.csv", "dl_years")
+    csv_button("This table: CSV (every year)", lambda: as_shown(df), f"{file_stub(res, meeting)}_years.csv",
+               "dl_years")

@@ -76,7 +76,10 @@ def handle(args: argparse.Namespace) -> int:
     source = Source.from_file(args.practices, practices)   # named in every page's footer and on the cover
     results = run_checked(practices, scenario)
     if args.all:
-        pdf, fits, n_pages = pack(results, anonymise=args.anonymise, source=source)
+        try:
+            pdf, fits, n_pages = pack(results, anonymise=args.anonymise, source=source)
+        except ValueError as err:
+            raise UserError(f"{args.practices}: {err}") from None
         pages_zip = zip_all(results, anonymise=args.anonymise, source=source, fits=fits)
         write_file_atomic(targets[1], pages_zip, force)
         target = write_file_atomic(targets[0], pdf, force)

@@ -55,6 +55,10 @@ MAX_LINK_LIST = 20
 
 # ---- work per request ---------------------------------------------------------------------------------
 
+MAX_PACK_PRACTICES = 300
+"""Practices in one meeting pack (a PDF page each): the largest CCG has under 200; WeasyPrint lays out a
+page in about 0.3 s, so a pack stays under two minutes. Larger lists: one pack per CCG."""
+
 MAX_RESULT_ROWS = 40_000
 """Practice-year rows one command writes (practices × years × scenarios): all England over the five years of
 the planning guidance (7,912 × 5 = 39,560) fits. Writing them as CSV and the workbook takes under 10 seconds

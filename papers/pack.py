@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from model.limits import MAX_PACK_PRACTICES
 from model.results import Results
 from papers.onepager import CSS, Sheet, data_line, document, sheets
 from papers.provenance import run_date
@@ -140,6 +141,10 @@ def _starts(doc, n: int) -> list[int]:
 def pack(results: Results, anonymise: bool = False, source: Any = None) -> tuple[bytes, dict[str, int], int]:
     """The meeting pack as PDF bytes, the density each practice's page needed (file name -> fit), and the
     number of pages."""
+    n = len(results.practices[["commissioner", "practice_code"]].drop_duplicates())
+    if n > MAX_PACK_PRACTICES:
+        raise ValueError(f"a meeting pack holds at most {MAX_PACK_PRACTICES:,} practices and this list has {n:,}: "
+                         "make one pack per CCG (choose one CCG's list)")
     results = displayed(results)
     sheet_list = sheets(results, anonymise, source)
     fits = [0] * len(sheet_list)

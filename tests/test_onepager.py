@@ -327,3 +327,17 @@ def test_a_small_pack_has_a_cover_an_index_and_a_page_each():
     assert "Practices in this pack" in reader.pages[1].extract_text()
     assert [("Abbey" in reader.pages[k].extract_text()) for k in (2, 3, 4)] == [True, False, False]
     assert set(fits.values()) == {0}
+
+
+def test_a_meeting_pack_of_more_practices_than_the_limit_is_refused_before_any_page_is_laid_out(tmp_path, capsys):
+    """A pack is a page per practice: all England (7,912) would take most of an hour, so it is refused
+    with a sentence naming the limit (exit 2), and nothing is written."""
+    from cli import main as cli
+    from model.limits import MAX_PACK_PRACTICES
+
+    out = tmp_path / "pack.pdf"
+    code = cli.main(["onepager", "--practices", str(DATA / "england_2014_15.csv"), "--all", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"at most {MAX_PACK_PRACTICES:,} practices" in err and "7,912" in err and "one pack per CCG" in err
+    assert not out.exists() and not (tmp_path / "pack.zip").exists()

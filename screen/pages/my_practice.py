@@ -15,6 +15,7 @@ import streamlit as st
 
 from model.anonymise import BANDS_NOTE
 from model.headlines import who_loses
+from model.limits import MAX_PACK_PRACTICES
 from model.results import Results
 from model.story import practice_story
 from papers.onepager import render_html
@@ -115,6 +116,11 @@ def _papers(results: Results, code: str, meeting: bool, source: Source | None, a
                        data=lambda: render_html(results, real_code, anonymise=anon, source=source),
                        file_name=f"{slug(code)}_{file_stub(results, meeting)}.html", mime="text/html",
                        on_click="ignore", icon=":material/description:", key="dl_onepager", width="stretch")
+    n_practices = len(results.practices[["commissioner", "practice_code"]].drop_duplicates())
+    if n_practices > MAX_PACK_PRACTICES:
+        c2.info(f"A meeting pack holds at most {MAX_PACK_PRACTICES:,} practices (a page each); this list has "
+                f"{n_practices:,}. Choose one CCG's list to make its pack.")
+        return
     c2.download_button("Meeting pack: every practice (PDF)" + (", anonymised" if meeting else ""),
                        data=lambda: pack_pdf(results, anonymise=anon, source=source),
                        file_name=f"meeting_pack_{file_stub(results, meeting)}.pdf", mime="application/pdf",

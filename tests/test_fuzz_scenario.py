@@ -96,13 +96,15 @@ SCHEME_VALUE = st.one_of(
     VALUE)
 
 
-def _paths(data: object, prefix: tuple = ()) -> list[tuple]:
-    """Every (path to a mapping, key) in the document."""
+def _paths(data: object, prefix: tuple = (), seen: frozenset = frozenset()) -> list[tuple]:
+    """Every (path to a mapping, key) in the document. A mutation can put a mapping inside itself (a
+    cycle, as a YAML alias would); each mapping is walked once on a path, so the walk always ends."""
     out = []
-    if isinstance(data, dict):
+    if isinstance(data, dict) and id(data) not in seen:
+        seen = seen | {id(data)}
         for k, v in data.items():
             out.append((prefix, k))
-            out.extend(_paths(v, (*prefix, k)))
+            out.extend(_paths(v, (*prefix, k), seen))
     return out
 
 

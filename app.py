@@ -72,6 +72,11 @@ def main() -> None:
         on = meeting.switch()
     st.html(BASE_CSS + (MEETING_CSS if on else ""))   # styles only: st.html adds them without a block
     figures(active, on)
+    if ss.get("first_paint"):
+        # A session's first page: its figures are on screen without waiting for the panel's inputs to be
+        # drawn (their code to load); draw the whole page again now, with the inputs.
+        ss.first_paint = False
+        st.rerun()
 
 
 @st.fragment(key="main")

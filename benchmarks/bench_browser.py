@@ -14,7 +14,11 @@ It starts ``streamlit run app.py`` on a free port (tests/app_helpers.py) and mea
 expected text is on screen and Streamlit's "Running" indicator is gone. Each change is split into where
 its time goes, from the WebSocket messages the page receives: **server** (the action until the last
 message of the rerun: script time plus transport), **bytes** (what was sent), and **browser** (the last
-message until the page settled: React and plotly drawing). For the first figure, "server" is navigation
+message until the page settled: React and plotly drawing). "server" is split further into "page sends" (the
+action until the page sends the change: the browser's own event handling) and "rerun streams" (the first
+to the last message of the rerun: the script running on the server, and anything that holds the
+interpreter before the run's last message, such as a full garbage collection). For the first figure,
+"server" is navigation
 start to the first WebSocket message (the page's JavaScript loaded and the session open) and "browser"
 that message to the first headline number (the script's first run, sent and drawn).
 
@@ -111,6 +115,8 @@ def summarise(label: str, rows: list[dict], target: float, key: str = "total") -
     for part in ("server", "browser"):
         if part in rows[0]:
             row[f"{part} s"] = f"{statistics.median(r[part] for r in rows):.3f}"
+    for part, head in (("to_send", "page sends s"), ("streaming", "rerun streams s")):
+        row[head] = f"{statistics.median(r[part] for r in rows):.3f}" if part in rows[0] else "–"
     if "kB" in rows[0]:
         row["kB"] = f"{statistics.median(r['kB'] for r in rows):,.0f}"
     return row

@@ -351,8 +351,9 @@ def compare_headlines(summary_long: pd.DataFrame, year: str, large: bool = False
         vals = [float(r[k]) for k, _ in measures]
         traces.append(dict(type="bar", x=[label for _, label in measures], y=vals, name=_safe(name),
                            marker=dict(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]),
-                           text=[money_short(v) for v in vals], textposition="outside", cliponaxis=False,
-                           hovertemplate="%{x}: £%{y:,.0f}<extra>" + _safe(name) + "</extra>"))
+                           # no "£0" label on a bar of nothing: it would sit on the axis (the table says £0)
+                           text=[money_short(v) if abs(v) >= 0.5 else "" for v in vals], textposition="outside",
+                           cliponaxis=False, hovertemplate="%{x}: £%{y:,.0f}<extra>" + _safe(name) + "</extra>"))
     layout = _layout(f"{year}: scenarios side by side", large, height=480, barmode="group",
                      xaxis=_axis(), yaxis=_axis(**MONEY_AXIS))
     return go.Figure(data=traces, layout=layout)

@@ -160,7 +160,8 @@ def settle(page, t0: float, ready_js: str | None = None, timeout_ms: int = 60_00
     return {"total": (settled - t0) / 1000, "server": (last_msg - t0) / 1000,
             "browser": max(settled - last_msg, 0) / 1000, "kB": sum(n for _, n in msgs) / 1024,
             # the server part in detail: the page sending the change, the reply starting, the rerun streaming
-            "to_send": (sent - t0) / 1000, "to_reply": (first_msg - sent) / 1000, "streaming": (last_msg - first_msg) / 1000}
+            "to_send": (sent - t0) / 1000, "to_reply": (first_msg - sent) / 1000,
+            "streaming": (last_msg - first_msg) / 1000}
 
 
 def goto_view(page, name: str) -> None:

@@ -95,6 +95,7 @@ def init_state() -> None:
         return
     ss.edits = {}
     ss.kept = {}
+    ss.first_paint = True   # the session's first page: figures first, the panel's inputs right after (app.py)
     ss.les_cols = les_columns(load_list(bundled(NENE)[1], NENE.name).practices)
     query = st.query_params.to_dict()
     known = set(ss.les_cols)  # a scheme the list does not have is named and dropped, not left to stop the run
@@ -210,6 +211,9 @@ def scenario_panel(frame: pd.DataFrame) -> None:
     ss.panel_drawn = ss.get("panel_version", 0)
     vals = ss.panel
     _scenario_file()
+    if ss.get("first_paint"):   # a session's first page shows its figures first; the inputs come a moment later
+        _build(vals)
+        return
     with _section("pot") as sec:
         if sec.open:
             _pot(vals, frame)
@@ -253,6 +257,12 @@ def scenario_panel(frame: pd.DataFrame) -> None:
             vals["description"] = st.text_area(fields.label("description"), key="in:description",
                                                max_chars=4000, help=help_for("description"), on_change=changed)
 
+    _build(vals)
+
+
+def _build(vals: dict) -> None:
+    """The scenario the panel's values make, into ``ss.scenario`` (None, with the reason shown, if they cannot
+    be used together)."""
     try:
         ss.scenario = scenario_edits.build_scenario(ss.base, vals)
         ss.input_error = None

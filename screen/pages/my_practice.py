@@ -45,7 +45,7 @@ def show(results: Results, shown: Results, y: int, meeting: bool, source: Source
     key = "my_practice" + (":meeting" if meeting else "")
     c1, c2 = st.columns([2, 3])
     if ss.get(key) not in labels:  # opens on the practice that loses most (or the first), never empty
-        ss[key] = default_practice(shown)
+        ss[key] = default_practice(shown, y)
     code = c1.selectbox("Practice", list(labels), format_func=labels.get, key=key,
                         placeholder="Choose a practice (type to search)")
     if "practice_others" not in ss:
@@ -91,9 +91,9 @@ def show(results: Results, shown: Results, y: int, meeting: bool, source: Source
     _papers(results, code, meeting, source, papers_aliases)
 
 
-def default_practice(shown: Results) -> str | None:
-    """The practice the view opens on: the one with the largest loss this year, else the first."""
-    w = who_loses(shown, 0)
+def default_practice(shown: Results, y: int = 0) -> str | None:
+    """The practice the view opens on: the one with the largest loss in the year shown, else the first."""
+    w = who_loses(shown, y)
     if w.largest_loss_code is not None:
         return w.largest_loss_code
     codes = practice_choices(shown)

@@ -43,6 +43,7 @@ from screen.pages import (
 )
 from screen.pages import options as options_explorer
 from screen.pages.cache import run_model, validated
+from screen.pages.widgets import first_paint
 from screen.practice_list import apply_edits, columns_in_words, edits_key
 from screen.style import BASE_CSS, INPUTS_BANNER, MEETING_CSS
 
@@ -61,9 +62,10 @@ st.set_page_config(page_title="£5 per head: practice funding scenarios", page_i
 
 def main() -> None:
     inputs.init_state()
+    first = first_paint()   # a session's first page: the figures without widgets, so they load and draw first
     with st.sidebar:
         st.html(INPUTS_BANNER)
-        active = practice_list.choose()
+        active = practice_list.choose(draw=not first)
         st.divider()
         inputs.scenario_panel(active["frame"])
     top, switch = st.columns([3, 2], vertical_alignment="center")
@@ -72,9 +74,9 @@ def main() -> None:
         on = meeting.switch()
     st.html(BASE_CSS + (MEETING_CSS if on else ""))   # styles only: st.html adds them without a block
     figures(active, on)
-    if ss.get("first_paint"):
-        # A session's first page: its figures are on screen without waiting for the panel's inputs to be
-        # drawn (their code to load); draw the whole page again now, with the inputs.
+    if first:
+        # The figures are on screen without waiting for the sidebar's widgets to be drawn (their code to
+        # load); draw the whole page again now, with them.
         ss.first_paint = False
         st.rerun()
 
@@ -82,6 +84,7 @@ def main() -> None:
 @st.fragment(key="main")
 def figures(active: dict, on: bool) -> None:
     """The scenario header, the year shown and the views (rerun alone on a tab switch or a view's widget)."""
+    first = first_paint()
     if ss.get("panel_drawn") != ss.get("panel_version", 0):
         st.rerun()  # the panel was replaced (an option or a book version loaded): draw the whole page again
     for w in ss.get("link_warnings", []):
@@ -100,8 +103,9 @@ def figures(active: dict, on: bool) -> None:
     if ss.get("year") not in labels:
         ss.year = labels[0]
     with beside:
-        year = st.segmented_control("Year shown", labels, key="year", required=True, label_visibility="collapsed",
-                                    help="The year the headline cards, tables and charts show.")
+        year = ss.year if first else st.segmented_control(
+            "Year shown", labels, key="year", required=True, label_visibility="collapsed",
+            help="The year the headline cards, tables and charts show.")
     y = labels.index(year) if year in labels else 0
 
     tabs = dict(zip(TABS, st.tabs(TABS, key="view", on_change="rerun")))

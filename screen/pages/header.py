@@ -16,6 +16,7 @@ from model import scenario_edits
 from model.scenario import Scenario
 from screen.assumptions import changes_in_words, funding_text, rate_text
 from screen.pages import inputs
+from screen.pages.widgets import first_paint
 
 ss = st.session_state
 
@@ -43,8 +44,9 @@ def show(scenario: Scenario, active: dict, meeting: bool):
             if n:
                 st.button("Reset", key="reset_header", on_click=inputs.on_reset, icon=":material/undo:",
                           help=f"Put every assumption back to the values of {where}.")
-            inputs.save_button(scenario)
-            inputs.share_popover(scenario, active)
+            if not first_paint():
+                inputs.save_button(scenario)
+                inputs.share_popover(scenario, active)
     left, year = st.columns([1, 1], vertical_alignment="top")
     with left:
         st.html(f'<div class="scn-facts">{facts}</div>')

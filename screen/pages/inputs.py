@@ -210,10 +210,10 @@ def scenario_panel(frame: pd.DataFrame) -> None:
     None (with the reason shown, and in ``ss.input_error``) if they cannot be used together."""
     ss.panel_drawn = ss.get("panel_version", 0)
     vals = ss.panel
-    _scenario_file()
     if ss.get("first_paint"):   # a session's first page shows its figures first; the inputs come a moment later
         _build(vals)
         return
+    _scenario_file()
     with _section("pot") as sec:
         if sec.open:
             _pot(vals, frame)

@@ -24,7 +24,7 @@ from screen.assumptions import rate_text
 from screen.bars import TOP, net_change_caption, net_change_html
 from screen.cards import checks_short, guidance_cards, headline_cards, who_loses_cards
 from screen.markdown import md_escape
-from screen.pages.widgets import csv_button, file_stub, metric_cards, plot
+from screen.pages.widgets import csv_button, file_stub, first_paint, metric_cards, plot
 from screen.tables import checks_markdown, checks_table, years_table
 from screen.years import year_row
 
@@ -43,7 +43,7 @@ def show(res: Results, y: int, meeting: bool, source: Source | None = None, pape
     n = len(res.practices[res.practices["year_index"] == y])
     many = n > 2 * TOP
     with c2:
-        if many:
+        if many and not first_paint():
             st.segmented_control("Practices shown", list(SHOWN), format_func=SHOWN.get, key="overview_shown",
                                  default="top", required=True, label_visibility="collapsed")
     top = TOP if many and ss.get("overview_shown", "top") == "top" else None

@@ -38,12 +38,16 @@ SOURCES = {
 ss = st.session_state
 
 
-def choose() -> dict:
-    """The sidebar's practice-list picker: Nene, one CCG of all England, or an uploaded file."""
-    st.markdown("**Practice list**")
+def choose(draw: bool = True) -> dict:
+    """The sidebar's practice-list picker: Nene, one CCG of all England, or an uploaded file. With `draw`
+    False (a session's first page, drawn before its sidebar), the list the picker holds, without widgets."""
     init("in:data_source", "nene")
-    source = st.radio("Practice list", list(SOURCES), format_func=SOURCES.get, key="in:data_source",
-                      label_visibility="collapsed")
+    if draw:
+        st.markdown("**Practice list**")
+        source = st.radio("Practice list", list(SOURCES), format_func=SOURCES.get, key="in:data_source",
+                          label_visibility="collapsed")
+    else:
+        source = ss["in:data_source"]
     active = ss.get("active")
     if source == "nene":
         data = bundled(NENE)[1]
@@ -56,14 +60,16 @@ def choose() -> dict:
         options = ccg_choices(key, data)
         labels = dict(options)
         init("in:ccg", DEFAULT_CCG if DEFAULT_CCG in labels else options[0][0])
-        code = st.selectbox("CCG (code · practices · patients)", list(labels), format_func=labels.get,
-                            key="in:ccg", help="Every CCG in NHS Payments to General Practice 2014/15.")
+        code = ss["in:ccg"]
+        if draw:
+            code = st.selectbox("CCG (code · practices · patients)", list(labels), format_func=labels.get,
+                                key="in:ccg", help="Every CCG in NHS Payments to General Practice 2014/15.")
         res = ccg_list(key, code, data)
         active = {"id": f"england:{code}", "label": f"CCG {code}, 2014/15 (all-England list)",
                   "frame": res.practices, "report": res.report, "ccg": code,
                   "source": Source.from_bytes(data, ENGLAND.name, res.practices, selection=f"CCG {code}",
                                               loaded=_loaded_at(f"england:{code}"))}
-    else:
+    elif draw:
         active = _upload(active)
     ss.active = active
     if set(les_columns(active["frame"])) != set(ss.get("les_cols", [])):

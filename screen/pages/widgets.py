@@ -58,6 +58,12 @@ def csv_button(label: str, make: Callable[[], pd.DataFrame], file_name: str, key
                        on_click="ignore", key=key, icon=":material/download:")
 
 
+def first_paint() -> bool:
+    """A session's first page: the figures are drawn without the page's widgets (whose code the browser
+    would load first), and a second run, at once, draws everything (app.py)."""
+    return bool(st.session_state.get("first_paint"))
+
+
 def metric_cards(cards: list[Card], per_row: int = 4, widths: list[float] | None = None) -> None:
     """Cards in rows of `per_row` (relative column `widths`, if given: narrow counts, wide money). A long
     figure's type shrinks with its card so it never wraps (the ``card_long`` class, screen/style.py)."""

@@ -97,15 +97,19 @@ def figures(active: dict, on: bool) -> None:
     params = inputs.link_params(scenario, active)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
-    beside, badge = header.show(scenario, active, on)
-
+    head = st.container()
     labels = scenario.year_labels()
     if ss.get("year") not in labels:
         ss.year = labels[0]
-    with beside:
-        year = ss.year if first else st.segmented_control(
-            "Year shown", labels, key="year", required=True, label_visibility="collapsed",
-            help="The year the headline cards, tables and charts show.")
+    if first:   # the header follows the figures in what is sent, so the cards' code is asked for first
+        year = ss.year
+    else:
+        with head:
+            beside, badge = header.show(scenario, active, on)
+        with beside:
+            year = st.segmented_control("Year shown", labels, key="year", required=True,
+                                        label_visibility="collapsed",
+                                        help="The year the headline cards, tables and charts show.")
     y = labels.index(year) if year in labels else 0
 
     tabs = dict(zip(TABS, st.tabs(TABS, key="view", on_change="rerun")))
@@ -130,8 +134,9 @@ def figures(active: dict, on: bool) -> None:
     except EngineInputError as err:
         st.error(f"This scenario cannot run on this practice list: {md_escape(meeting.text(str(err), frame, on))}")
         return
-    with badge:
-        overview.checks_badge(results)
+    if not first:
+        with badge:
+            overview.checks_badge(results)
     shown = meeting.for_screen(results, on)      # meeting mode: the meeting's letters, identifying figures banded
     papers = meeting.for_papers(results, on)     # …and for whole-run downloads: letters, exact figures
     source = practice_list.paper_source(active, frame, edits, on)   # the list the downloads name
@@ -153,6 +158,11 @@ def figures(active: dict, on: bool) -> None:
         if tabs[name].open:
             with tabs[name]:
                 show()
+    if first:
+        with head:
+            _, badge = header.show(scenario, active, on)
+        with badge:
+            overview.checks_badge(results)
 
 
 main()

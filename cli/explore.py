@@ -8,6 +8,7 @@ cheapest option that meets the conditions.
         [--seed S]] --out DIR [--force]
         -> DIR/options.csv (every option: its settings, outcomes over the horizon and by year),
            frontier.csv (the options no other beats on cost and largest loss per patient, cheapest first),
+           frontier_3_axes.csv (the same with practices worse off as a third axis),
            best.yaml (the cheapest option meeting every condition, a scenario file `run` accepts), or
            nearest.csv when no option meets them (the closest options and by how much each misses)
 
@@ -110,10 +111,11 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError(_one_line(err)) from None
     if ex.options.empty:
         raise UserError("no option can be used: " + "; ".join(ex.notes))
-    written = ["options.csv", "frontier.csv"]
+    written = ["options.csv", "frontier.csv", "frontier_3_axes.csv"]
     with atomic_dir(args.out, args.force) as tmp:
         write_csv(tmp / "options.csv", ex.ranked(ex.options))
         write_csv(tmp / "frontier.csv", ex.frontier())
+        write_csv(tmp / "frontier_3_axes.csv", ex.frontier(worse_off=True))
         if ex.best is not None:
             (tmp / "best.yaml").write_text(dump_scenario(ex.scenario_for(ex.best)), encoding="utf-8")
             written.append("best.yaml")

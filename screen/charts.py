@@ -473,12 +473,13 @@ def national_ranked(outcomes: pd.DataFrame, key: str, year: str, highlight: str 
     return go.Figure(data=[trace], layout=layout)
 
 
-def options_frontier(ex, large: bool = False, limit: int | None = None) -> go.Figure:
+def options_frontier(ex, large: bool = False, limit: int | None = None, worse_off: bool = False) -> go.Figure:
     """The options explorer's trade-off (model.analysis.explore.Exploration): each option's cost over the
     horizon against its largest loss per patient (worst year), coloured by practices worse off, with the
     frontier joined up, the best option meeting the conditions starred and a loss-per-patient condition
     drawn as a line. Hover: the option's settings and outcomes. Every frontier option is drawn; of the rest,
-    at most `limit` (a seeded sample) so the chart stays quick to draw.
+    at most `limit` (a seeded sample) so the chart stays quick to draw. With `worse_off` the frontier is the
+    one with practices worse off as a third axis: ringed, not joined (it is not a line on these two axes).
 
     >>> import pandas as pd
     >>> from model.analysis.explore import explore, parse_lever
@@ -491,6 +492,8 @@ def options_frontier(ex, large: bool = False, limit: int | None = None) -> go.Fi
     >>> fig = options_frontier(ex)
     >>> [t.name for t in fig.data], len(fig.data[0].x)     # the best option is starred, not a dot
     (['Options', 'Frontier', 'Best meeting the conditions'], 2)
+    >>> options_frontier(ex, worse_off=True).data[1].name
+    'Frontier on three axes (with practices worse off)'
     """
     from screen.options import PLOT_POINTS, hover_text, plot_rows
 
@@ -509,11 +512,12 @@ def options_frontier(ex, large: bool = False, limit: int | None = None) -> go.Fi
                                line=dict(width=0),
                                colorbar=dict(title=dict(text="Practices<br>worse off", side="top"),
                                              thickness=14, len=0.75)))]
-    front = ex.frontier()
-    traces.append(dict(type="scatter", mode="lines+markers", name="Frontier", x=_floats(front[ex.objective]),
-                       y=_floats(front["largest_loss_per_head"]), text=hover_text(ex, front),
-                       hovertemplate="%{text}<extra>frontier</extra>", line=dict(color=NHS_DARK_BLUE, width=2,
-                                                                                   shape="hv"),
+    front = ex.frontier(worse_off=worse_off)
+    traces.append(dict(type="scatter", mode="markers" if worse_off else "lines+markers",
+                       name="Frontier on three axes (with practices worse off)" if worse_off else "Frontier",
+                       x=_floats(front[ex.objective]), y=_floats(front["largest_loss_per_head"]),
+                       text=hover_text(ex, front), hovertemplate="%{text}<extra>frontier</extra>",
+                       line=dict(color=NHS_DARK_BLUE, width=2, shape="hv"),
                        marker=dict(size=size + 2, color="rgba(0,0,0,0)", line=dict(color=NHS_DARK_BLUE, width=2))))
     shapes, annotations = [], []
     if ex.best is not None:
@@ -534,7 +538,8 @@ def options_frontier(ex, large: bool = False, limit: int | None = None) -> go.Fi
     sub = (f"{len(ex.options):,} options, {distinct:,} different outcomes"
            + (f" ({len(rows) + (ex.best is not None):,} drawn: the frontier and a sample)"
               if len(rows) + (ex.best is not None) < distinct else "")
-           + f" · {int(ex.options['frontier'].sum()):,} on the frontier · colour: practices worse off in any year")
+           + f" · {len(front):,} on the frontier" + (" of cost, largest loss and practices worse off" if worse_off
+                                                      else "") + " · colour: practices worse off in any year")
     xs = ex.options[ex.objective].to_numpy(float)
     layout = _layout("Options: what each costs against the largest loss to a practice", large, height=520,
                      subtitle=sub, shapes=shapes, annotations=annotations,

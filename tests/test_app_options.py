@@ -88,6 +88,21 @@ def test_options_tab_shows_the_explorer_s_answer(expected):
     assert at.selectbox(key="ex:use").value == ex.best
 
 
+def test_frontier_with_practices_worse_off_as_a_third_axis(expected):
+    """The switch draws the three-axis frontier (ringed, not joined) and the frontier download follows it."""
+    at = options_tab()
+    at.segmented_control(key="ex:axes").set_value("three")
+    clean(at.run())
+    fig = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    front = fig["data"][1]
+    assert front["name"].startswith("Frontier on three axes") and front["mode"] == "markers"
+    three = expected.frontier(worse_off=True)
+    assert len(three) >= int(expected.options["frontier"].sum())
+    assert sorted(front["x"]) == sorted(float(v) for v in three["net_cost"])
+    assert f"{len(three):,} on the frontier of cost, largest loss and practices worse off" in json.dumps(
+        fig["layout"]["title"], ensure_ascii=False)
+
+
 def test_use_this_option_loads_it_into_the_panel(expected, nene):
     at = options_tab()
     ex = expected

@@ -369,12 +369,17 @@ def test_cli_writes_options_frontier_and_a_best_yaml_that_run_accepts(capsys, tm
                                "--out", out)
     assert code == 0, err
     written = {p.name for p in out.iterdir() if not p.name.startswith(".")}
-    assert written == {"options.csv", "frontier.csv", "best.yaml"}
+    assert written == {"options.csv", "frontier.csv", "frontier_3_axes.csv", "best.yaml"}
     options = pd.read_csv(out / "options.csv", encoding="utf-8-sig")
     assert len(options) == 5 * 11 * 5 and {"option", "pot.rate_per_head", "net_cost", "worse_off_y5"} <= set(options)
     assert options["les.reinvest_pct"].max() == 100          # a setting as the scenario holds it, not a fraction
     frontier = pd.read_csv(out / "frontier.csv", encoding="utf-8-sig")
     assert frontier["frontier"].all() and frontier["net_cost"].is_monotonic_increasing
+    three = pd.read_csv(out / "frontier_3_axes.csv", encoding="utf-8-sig")
+    assert set(frontier["option"]) <= set(three["option"]) and three["frontier_worse_off"].all()
+    axes = options[["net_cost", "largest_loss_per_head", "worse_off"]].to_numpy()
+    for point in three[["net_cost", "largest_loss_per_head", "worse_off"]].to_numpy():   # none beaten on all three
+        assert not ((axes <= point).all(axis=1) & (axes < point).any(axis=1)).any()
     best = options[options["meets_conditions"]].iloc[0]     # options.csv is ranked, cheapest first
     assert f"best: option {int(best['option'])}:" in text
     run_out = tmp_path / "run"
@@ -392,7 +397,7 @@ def test_cli_without_an_answer_writes_the_nearest(capsys, tmp_path: Path):
                                "--condition", "largest_loss_per_head<=0.1", "--out", out)
     assert code == 0, err
     written = {p.name for p in out.iterdir() if not p.name.startswith(".")}
-    assert written == {"options.csv", "frontier.csv", "nearest.csv"}
+    assert written == {"options.csv", "frontier.csv", "frontier_3_axes.csv", "nearest.csv"}
     assert "no option meets every condition" in text
 
 

@@ -28,6 +28,7 @@ from screen.pages.cache import cached_exploration, exploration
 from screen.pages.widgets import csv_button, init, metric_cards, plot, slug, table
 
 ss = st.session_state
+FRONTIERS = {"two": "Cost and largest loss", "three": "Cost, largest loss and practices worse off"}
 MODES = {"grid": "Every combination (full grid)", "sobol": "Samples (Sobol sequence)",
          "lhs": "Samples (Latin hypercube)"}
 
@@ -178,9 +179,13 @@ def _results(ex, scenario: Scenario, asked: tuple, meeting: bool) -> None:
     metric_cards(view.cards(ex))
     for note in ex.notes:
         st.caption(md_escape(note))
-    plot(charts.options_frontier(ex, large=meeting), key="chart_options")
-    st.caption(f"With practices worse off as a third axis, {int(ex.options['frontier_worse_off'].sum()):,} options "
-               "are on the frontier (the frontier_worse_off column of the CSV).")
+    axes = st.segmented_control("Frontier", list(FRONTIERS), format_func=FRONTIERS.get, key="ex:axes",
+                                default="two", required=True,
+                                help="An option is on the frontier when no other option is at least as good on "
+                                     "every axis and better on one. With practices worse off as a third axis, "
+                                     "more options are on it: fewer losers can be worth a higher cost.")
+    three = axes == "three"
+    plot(charts.options_frontier(ex, large=meeting, worse_off=three), key="chart_options")
     T = ex.scenario.horizon_years
     if ex.best is None and ex.conditions:
         st.warning("No option meets every condition. The nearest, and by how much each misses:")
@@ -188,7 +193,7 @@ def _results(ex, scenario: Scenario, asked: tuple, meeting: bool) -> None:
                              "Settings": [view.option_text(ex, int(o)) for o in ex.nearest["option"]],
                              "Misses": ex.nearest["misses"]})
         st.dataframe(near, hide_index=True, width="stretch", key="options_nearest")
-        ranked, title = ex.frontier(), "The frontier, cheapest first"
+        ranked, title = ex.frontier(worse_off=three), "The frontier, cheapest first"
     elif ex.conditions:
         ranked = ex.meeting()
         title = f"The {len(ranked):,} options meeting the conditions, best first"
@@ -203,7 +208,8 @@ def _results(ex, scenario: Scenario, asked: tuple, meeting: bool) -> None:
     with c1:
         csv_button("Every option: CSV", lambda: ex.ranked(ex.options), "options.csv", "dl_options")
     with c2:
-        csv_button("The frontier: CSV", ex.frontier, "frontier.csv", "dl_frontier")
+        csv_button("The frontier: CSV", lambda: ex.frontier(worse_off=three),
+                   "frontier_3_axes.csv" if three else "frontier.csv", "dl_frontier")
     if ex.best is not None:
         c3.download_button("Best option: scenario (YAML)", data=dump_scenario(ex.scenario_for(ex.best)).encode(),
                            file_name=f"{slug(ex.scenario.name)}_option_{ex.best}.yaml", mime="application/x-yaml",

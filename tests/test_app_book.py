@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from test_book_store import read_only
 
 from book import store
-from book.records import PracticeListPrint
+from book.records import PracticeListPrint, practice_list_print
 from book.store import Book
 from model.engine import run
 from model.practices import load_practices
@@ -257,3 +257,31 @@ def test_names_typed_by_users_are_text_never_markup_or_sql(book_file):
     # shown as plain text (st.text) and in tables (data, not markup)
     assert any(author in t.value for t in at.text)
     assert versions_table(at)["Author"].iloc[0] == author
+
+
+def test_the_practice_view_puts_shortlisted_and_agreed_versions_beside_the_scenario(book_file):
+    """A practice under the scenario on screen and two saved versions (one shortlisted, one agreed), side by
+    side: the versions are offered by name, and their figures are the engine's for the scenario saved."""
+    from model import formats
+
+    nene = load_practices(NENE).practices
+    six = Scenario().with_changes({"pot.rate_per_head": 6.0})
+    separate = load_scenario_file(str(ROOT / "scenarios" / "les_separate.yaml"))
+    nene_print = practice_list_print(nene, NENE.name)
+    with Book(book_file) as book:
+        a = book.save("Six pounds", dump_scenario(six), six.name, nene_print, {"pot": 1.0}, "Ann")
+        b = book.save("Separate", dump_scenario(separate), separate.name, nene_print, {"pot": 1.0}, "Ann")
+        book.set_status(a.id, "shortlisted", "Ann")
+        book.set_status(b.id, "shortlisted", "Ann")
+        book.set_status(b.id, "agreed", "Committee")
+    at = new_app()
+    at.session_state["practice_others"] = [f"book:{a.id}", f"book:{b.id}"]
+    at = goto(at, "One practice")
+    code = at.session_state["my_practice"]
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "3 scenarios side by side" in " ".join(m.value for m in at.markdown)
+    for title, scenario in (("Six pounds v1", six), ("Separate v1", separate)):
+        assert title in html
+        rows = run(nene, scenario).practices
+        row = rows[(rows["practice_code"] == code) & (rows["year_index"] == 0)].iloc[0]
+        assert formats.money(row["net_change"]) in html and formats.money(row["allocation"]) in html

@@ -152,7 +152,10 @@ def montecarlo_histogram(mc: MonteCarloResult, measure: str = "net_cost_after_ad
     fig = go.Figure(go.Histogram(x=v / scale, nbinsx=bins, marker_color=NHS_BLUE,
                                  marker_line=dict(color="white", width=1), name="draws",
                                  hovertemplate="%{x}<br>%{y} draws<extra></extra>"))
-    fig.add_vline(x=0, line=dict(color=NHS_RED, width=3), annotation_text="£0", annotation_position="top left")
+    fig.add_vline(x=0, line=dict(color=NHS_RED, width=3))
+    # "£0" above the plot, to the left of its line; the median's words inside, to the right of its own line
+    fig.add_annotation(x=0, y=1.0, yref="paper", yanchor="bottom", xanchor="right", showarrow=False, text="£0 ",
+                       font=dict(color=NHS_RED))
     med = float(np.median(v))
     fig.add_vline(x=med / scale, line=dict(color=NHS_GREY, width=2, dash="dash"))
     fig.add_annotation(x=med / scale, y=0.9, yref="paper", xanchor="left", showarrow=False,
@@ -178,8 +181,9 @@ def montecarlo_s_curve(mc: MonteCarloResult, measure: str = "net_cost_after_admi
                                                            "below<extra></extra>"))
     fig.add_vline(x=0, line=dict(color=NHS_RED, width=3))
     fig.add_hline(y=p0, line=dict(color=NHS_GREY, width=2, dash="dash"))
+    # below and to the right of the point: a rising curve never passes there
     fig.add_annotation(x=0, y=p0, text=f"{p0:.0%} of draws at or below £0", showarrow=True, arrowhead=2,
-                       ax=80, ay=-40, font=dict(color=NHS_RED))
+                       ax=40, ay=45, xanchor="left", font=dict(color=NHS_RED), bgcolor="rgba(255,255,255,0.85)")
     fig.update_xaxes(title_text=f"{_MEASURE_LABEL.get(measure, measure)}, {period}", **_axis("money", scale))
     fig.update_yaxes(title_text="share of draws at or below", tickformat=".0%", range=[0, 1.02])
     fig.update_layout(showlegend=False)

@@ -38,13 +38,22 @@ from pathlib import Path
 from common import ROOT, print_table
 
 sys.path.insert(0, str(ROOT / "tests"))
-from app_helpers import CHROMIUM, CHROMIUM_ARGS, PROBE, goto_view, now_ms, running_app, settle  # noqa: E402
+from app_helpers import (  # noqa: E402
+    CARD_VALUE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PROBE,
+    goto_view,
+    now_ms,
+    running_app,
+    settle,
+)
 
 WIDTH, HEIGHT = 1366, 768
 RATE_LABEL = "Pot: £ per registered patient a year"
 PATIENTS = 647_677  # Nene's registered patients: the pot is rate × this
 def metric_has(text: str) -> str:
-    return ("() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+    return (f"() => [...document.querySelectorAll({json.dumps(CARD_VALUE)})]"
             f".some(e => e.innerText.trim() === {json.dumps(text)})")
 
 
@@ -56,7 +65,7 @@ def open_page(browser, url: str):
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
     page.add_init_script(PROBE)
     page.goto(url, wait_until="domcontentloaded")
-    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=90_000)
+    page.locator(CARD_VALUE).first.wait_for(timeout=90_000)
     settle(page, 0.0)
     return page
 

@@ -1,14 +1,16 @@
 """Headline cards: the figures shown large at the top of a tab, and the Overview's checks badge.
 
-Pure (no Streamlit): each card is a :class:`Card` that the page hands to ``st.metric``. Figures are
-read from :class:`~model.results.Results` (or an analysis result) and only formatted, through
-:mod:`model.formats`.
+Pure (no Streamlit): each card is a :class:`Card` that the page hands to ``st.metric``, or, for the
+first screen, to :func:`cards_html` (plain HTML, drawn at once with the chart beside it: no widget code for
+the browser to fetch before the first figures). Figures are read from :class:`~model.results.Results` (or an
+analysis result) and only formatted, through :mod:`model.formats`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from model import fields
@@ -116,6 +118,29 @@ def who_loses_cards(w: WhoLoses, pot: float, rate: str) -> list[Card]:
         Card(f"Practice pot {w.year}", money(pot), "The money shared between the practices this year, plus any "
              "recycled LES money.", delta=rate),
     ]
+
+
+def cards_html(cards: list[Card], widths: list[float] | None = None, name: str = "Headline figures") -> str:
+    """Cards as one row of HTML boxes (styled by ``screen.style``: ``hc-*``), each with its label, its figure,
+    the line under it, and its help behind a "?" that shows on hover or keyboard focus and is read out by
+    screen readers. `widths` are relative (narrow counts, wide money); a long figure's type shrinks with its
+    box so it never wraps. Every text is HTML-escaped.
+
+    >>> html = cards_html([Card("Worse off", "▼ 3", delta="of 69"), Card("Net cost <x>", "£1", "Pot − LES")])
+    >>> '<div class="hc-value">▼ 3</div>' in html, "Net cost &lt;x&gt;" in html, 'aria-label="Pot − LES"' in html
+    (True, True, True)
+    """
+    boxes = []
+    for i, c in enumerate(cards):
+        grow = widths[i] if widths and i < len(widths) else 1
+        tip = (f'<span class="hc-help" tabindex="0" role="note" aria-label="{escape(c.help)}">?'
+               f'<span class="hc-tip" aria-hidden="true">{escape(c.help)}</span></span>' if c.help else "")
+        delta = f'<div class="hc-delta">{escape(c.delta)}</div>' if c.delta else ""
+        boxes.append(f'<div class="hc{" hc-long" if len(c.value) > 7 else ""}" role="group" '
+                     f'aria-label="{escape(c.label)}" style="flex:{grow:g} 1 0">'
+                     f'<div class="hc-label">{escape(c.label)}{tip}</div>'
+                     f'<div class="hc-value">{escape(c.value)}</div>{delta}</div>')
+    return f'<div class="hc-row" role="region" aria-label="{escape(name)}">{"".join(boxes)}</div>'
 
 
 def guidance_cards(results: Results, year_index: int = 0) -> list[Card]:

@@ -53,6 +53,22 @@ div[data-testid="stMetric"] {{ background: {WHITE}; padding: 0.4rem 0.55rem; con
 [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
 [data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"] p {{ white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; line-height: 1.25; color: {TEXT}; }}
+.hc-row {{ display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 0.2rem 0 0.8rem 0; }}
+.hc {{ background: {WHITE}; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; min-width: 7rem;
+  padding: 0.9rem 1rem; container-type: inline-size; color: {TEXT}; }}
+.hc-label {{ font-size: 0.9rem; line-height: 1.25; min-height: 2.25rem; }}
+.hc-value {{ font-size: 1.6rem; height: 2.6rem; display: flex; align-items: center; color: {NHS_DARK_BLUE};
+  white-space: nowrap; }}
+.hc-long .hc-value {{ font-size: min(1.6rem, 15cqw); }}   /* a long figure never wraps: its type shrinks */
+.hc-delta {{ display: inline-block; font-size: 0.875rem; line-height: 1.25; padding: 0.15rem 0.5rem;
+  border-radius: 0.75rem; background: {NHS_PALE_GREY}; }}
+.hc-help {{ position: relative; display: inline-block; width: 1rem; height: 1rem; margin-left: 0.35rem;
+  border: 1px solid {NHS_GREY}; border-radius: 50%; font-size: 0.7rem; line-height: 0.95rem; text-align: center;
+  color: {NHS_GREY}; cursor: help; vertical-align: 0.05rem; }}
+.hc-tip {{ display: none; position: absolute; z-index: 20; top: 1.3rem; left: -6rem; width: 15rem;
+  padding: 0.45rem 0.65rem; border-radius: 0.35rem; background: {TEXT}; color: {WHITE}; font-size: 0.85rem;
+  line-height: 1.3; text-align: left; white-space: normal; }}
+.hc-help:hover .hc-tip, .hc-help:focus .hc-tip {{ display: block; }}
 .scn {{ line-height: 1.3; }}
 .scn-label {{ display: block; font-size: 0.8rem; font-weight: 700; letter-spacing: 0.04em; text-transform: uppercase;
   color: {NHS_GREY}; }}
@@ -109,6 +125,9 @@ header[data-testid="stHeader"] { background: transparent; }
 [class*="st-key-card_long"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
   font-size: min(1.4rem, 13.5cqw); }
 div[data-testid="stMetric"] { padding: 0.3rem 0.6rem; }
+.hc-value { font-size: 1.4rem; }
+.hc-long .hc-value { font-size: min(1.4rem, 15cqw); }
+.hc { padding: 0.7rem 0.9rem; }
 .nc-large .nc-row { min-height: 1.55rem; }
 </style>"""
 

@@ -7,6 +7,8 @@ a test fails.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import html.parser
 import os
 import socket
 import subprocess
@@ -93,14 +95,20 @@ def chromium_page(width: int = 1280, height: int = 720) -> Iterator[object]:
 
 QUIET_MS = 400
 
+CARD = '[data-testid="stMetric"], .hc'
+"""A headline card on the page: st.metric, or the first screen's HTML cards (screen.cards.cards_html)."""
+CARD_VALUE = '[data-testid="stMetricValue"], .hc-value'
+
 # Installed before any page script (page.add_init_script): the time of the last DOM change, of the first
 # headline number and the first chart, and every WebSocket message received (time, bytes).
+
 PROBE = """
 (() => {
+  const CARD_VALUE = '""" + CARD_VALUE + """';
   window.__bench = {lastMutation: performance.now(), firstMetric: null, firstChart: null, messages: [], sent: []};
   const B = window.__bench;
   const seen = () => {
-    if (B.firstMetric === null && document.querySelector('[data-testid="stMetricValue"]')) {
+    if (B.firstMetric === null && document.querySelector(CARD_VALUE)) {
       B.firstMetric = performance.now();
     }
     if (B.firstChart === null && document.querySelector('.js-plotly-plot g.trace, figure.nc .nc-row')) {
@@ -177,14 +185,80 @@ def goto_view(page, name: str) -> None:
 
 
 
+def card(page, label: str):
+    """The headline card (st.metric or HTML) whose text has `label`."""
+    return page.locator(CARD).filter(has_text=label).first
+
+
 def metric_value(page, label: str) -> str:
-    """The value text of the st.metric whose label starts with `label`."""
-    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    """The value text of the headline card whose label starts with `label`."""
+    return card(page, label).locator(CARD_VALUE).inner_text().strip()
 
 
 def wait_for_app(page, label: str = "Practice pot", timeout_ms: int = 60_000) -> None:
-    page.locator('[data-testid="stMetric"]').filter(has_text=label).first.wait_for(timeout=timeout_ms)
+    card(page, label).wait_for(timeout=timeout_ms)
     # the first script run has finished when the status widget stops showing "Running"
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headline cards under AppTest: st.metric and the first screen's HTML cards alike
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """One headline card as the page shows it: its label, its figure and the line under it."""
+
+    label: str
+    value: str
+    delta: str = ""
+
+
+class _CardParser(html.parser.HTMLParser):
+    """The cards of screen.cards.cards_html: the text of each box's label (without its help), figure and line."""
+
+    PARTS = {"hc-label": "label", "hc-value": "value", "hc-delta": "delta"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[dict[str, str]] = []
+        self.stack: list[str | None] = []   # per open element: the part it holds, "tip" for help, or None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        part = next((self.PARTS[c] for c in classes if c in self.PARTS), None)
+        if "hc" in classes:
+            self.cards.append({"label": "", "value": "", "delta": ""})
+        self.stack.append("tip" if "hc-help" in classes else part)
+
+    def handle_endtag(self, tag) -> None:
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data) -> None:
+        if not self.cards or "tip" in self.stack:
+            return
+        part = next((p for p in reversed(self.stack) if p), None)
+        if part:
+            self.cards[-1][part] += data
+
+
+def cards(at) -> list[Shown]:
+    """Every headline card on an AppTest page: the st.metric cards and the HTML cards of the first screen."""
+    out = [Shown(m.label, m.value, m.proto.delta) for m in at.metric]
+    for h in at.get("html"):
+        if 'class="hc' in h.proto.body:
+            p = _CardParser()
+            p.feed(h.proto.body)
+            out += [Shown(c["label"].strip(), c["value"].strip(), c["delta"].strip()) for c in p.cards]
+    return out
+
+
+def card_value(at, label_start: str) -> str:
+    """The figure of the first card whose label starts with `label_start` (an assertion error naming the
+    cards shown if there is none)."""
+    found = [c.value for c in cards(at) if c.label.startswith(label_start)]
+    assert found, f"no card '{label_start}…' among {[c.label for c in cards(at)]}"
+    return found[0]

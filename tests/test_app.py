@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_helpers import card_value, cards
 from streamlit.testing.v1 import AppTest
 
 from model import formats, scenario_edits
@@ -54,9 +55,7 @@ def assert_clean(at: AppTest) -> None:
 
 
 def metric(at: AppTest, label_start: str) -> str:
-    found = [m.value for m in at.metric if m.label.startswith(label_start)]
-    assert found, f"no metric '{label_start}…' among {[m.label for m in at.metric]}"
-    return found[0]
+    return card_value(at, label_start)
 
 
 def goto(at: AppTest, tab: str) -> AppTest:
@@ -156,7 +155,7 @@ def test_blend_weights_need_to_add_up_and_then_change_allocations(nene):
     at.number_input(key="in:distribution.weights.list_size").set_value(0.5).run()
     assert_clean(at)
     assert any("add up to 1" in e.value for e in at.error)          # named, not a traceback
-    assert not at.metric                                             # no figures from invalid inputs
+    assert not cards(at)                                             # no figures from invalid inputs
     at.number_input(key="in:distribution.weights.over75").set_value(0.5).run()
     assert_clean(at)
     assert not at.error
@@ -207,9 +206,9 @@ def test_decommissioning_les_total(nene):
     assert metric(at, "Worse off") == f"▼ {w.worse_off}" and metric(at, "Better off") == f"▲ {w.better_off}"
     assert metric(at, "Unchanged") == f"= {w.unchanged}" and w.worse_off > 0
     assert metric(at, "Largest loss 2014/15") == formats.money(w.largest_loss)
-    loss_card = next(m for m in at.metric if m.label.startswith("Largest loss"))
-    assert w.largest_loss_name in loss_card.proto.delta and formats.money(w.largest_loss_per_head, pence=True) \
-        in loss_card.proto.delta
+    loss_card = next(c for c in cards(at) if c.label.startswith("Largest loss"))
+    assert w.largest_loss_name in loss_card.delta and formats.money(w.largest_loss_per_head, pence=True) \
+        in loss_card.delta
     # the header says the scenario on screen is edited, and how, in words
     assert "edited: 1 change from guidance_default.yaml" in html_text(at)
     assert "LES (all schemes): decommissioned in full from 2014/15 (file: kept as now)" in html_text(at)
@@ -240,8 +239,8 @@ def test_meeting_mode_hides_every_practice_name(nene):
         for md in at.markdown:
             assert not [n for n in names if n in md.value], tab
         assert not [n for n in names if n in html_text(at)], tab
-        for m in at.metric:
-            assert not [n for n in names if n in m.value or n in m.proto.delta], tab
+        for c in cards(at):
+            assert not [n for n in names if n in c.value or n in c.delta], tab
         for sb in at.selectbox:
             assert not [n for n in names if n in str(sb.format_func(sb.value)) if sb.value is not None]
     assert seen_tables >= 6

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from app_helpers import card_value
 from streamlit.testing.v1 import AppTest
 from test_book_store import read_only
 
@@ -62,7 +63,7 @@ def click(at: AppTest, label: str) -> AppTest:
 
 
 def metric(at: AppTest, start: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(start))
+    return card_value(at, start)
 
 
 def save_in_app(at: AppTest, option: str, author: str = "Ann Lee", note: str = "") -> AppTest:

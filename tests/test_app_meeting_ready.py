@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_helpers import cards
 from streamlit.testing.v1 import AppTest
 
 from model import formats
@@ -57,8 +58,8 @@ def goto(at: AppTest, view: str) -> AppTest:
 
 
 def metric(at: AppTest, label_start: str):
-    found = [m for m in at.metric if m.label.startswith(label_start)]
-    assert found, f"no metric '{label_start}…' among {[m.label for m in at.metric]}"
+    found = [c for c in cards(at) if c.label.startswith(label_start)]
+    assert found, f"no card '{label_start}…' among {[c.label for c in cards(at)]}"
     return found[0]
 
 
@@ -80,7 +81,7 @@ def page_text(at: AppTest) -> str:
     """Everything the page says in words: markdown, captions, alerts, labels, help, cards and HTML."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [html_text(at)]
     parts += [e.value for kind in ("error", "warning", "info", "success") for e in getattr(at, kind)]
-    parts += [f"{m.label} {m.value} {m.proto.delta}" for m in at.metric]
+    parts += [f"{c.label} {c.value} {c.delta}" for c in cards(at)]
     for kind in ("selectbox", "number_input", "toggle", "checkbox", "text_input", "radio", "multiselect"):
         for w in getattr(at, kind):
             parts += [str(w.label), str(getattr(w.proto, "help", ""))]
@@ -105,11 +106,11 @@ def test_first_screen_says_who_loses_as_the_model_does(nene):
     assert w.worse_off + w.better_off + w.unchanged == 69
     loss = metric(at, "Largest loss 2015/16")
     assert loss.value == formats.money(w.largest_loss)
-    assert formats.money(w.largest_loss_per_head, pence=True) in loss.proto.delta
-    assert f"{w.largest_loss_name} ({w.largest_loss_code})" in loss.proto.delta
+    assert formats.money(w.largest_loss_per_head, pence=True) in loss.delta
+    assert f"{w.largest_loss_name} ({w.largest_loss_code})" in loss.delta
     cost = metric(at, "Net cost to CCG 2015/16")
     assert cost.value == formats.money(float(res.by_year()["net_cost"].iloc[1]))
-    assert formats.money(float(res.by_year()["net_cost"].sum())) + " over 5 years" == cost.proto.delta
+    assert formats.money(float(res.by_year()["net_cost"].sum())) + " over 5 years" == cost.delta
     # one chart of every practice's net change, sorted: the top and bottom 10, then every practice
     bars = html_text(at)
     assert bars.count('class="nc-row') == min(10, w.worse_off) + min(10, w.better_off)
@@ -226,7 +227,7 @@ def test_meeting_letters_are_dealt_afresh_and_say_nothing_of_the_codes(nene):
     # the largest loss is named by this meeting's letter
     res = run(nene, load_scenario_file(SCENARIOS / "les_linked_counts.yaml"))
     w = who_loses(res, 1)
-    assert dealt[w.largest_loss_code] in metric(at, "Largest loss").proto.delta
+    assert dealt[w.largest_loss_code] in metric(at, "Largest loss").delta
     assert letters_shown(at)[0] == dealt[w.largest_loss_code]
     # reshuffle: a new deal
     at.button(key="meeting_reshuffle").click().run()

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from app_helpers import card_value
 from streamlit.testing.v1 import AppTest
 
 from model import formats
@@ -42,9 +43,7 @@ def clean(at: AppTest) -> AppTest:
 
 
 def metric(at: AppTest, label_start: str) -> str:
-    found = [m.value for m in at.metric if m.label.startswith(label_start)]
-    assert found, f"no metric '{label_start}…' among {[m.label for m in at.metric]}"
-    return found[0]
+    return card_value(at, label_start)
 
 
 def options_tab(conditions: str = "largest_loss_per_head <= 2") -> AppTest:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from app_helpers import cards
 from streamlit.testing.v1 import AppTest
 
 from cli import common as cli_common
@@ -129,7 +130,7 @@ def test_a_link_naming_an_unknown_les_scheme_keeps_the_figures():
     at.run()
     assert not at.exception
     assert any("les\\_no\\_such\\_scheme" in w.value for w in at.warning)
-    assert any(m.label.startswith("Practice pot") for m in at.metric), "the figures are shown"
+    assert any(c.label.startswith("Practice pot") for c in cards(at)), "the figures are shown"
 
 
 def test_the_link_bomb_on_the_page_is_one_warning_and_the_figures():
@@ -138,7 +139,7 @@ def test_the_link_bomb_on_the_page_is_one_warning_and_the_figures():
     at.run()
     assert not at.exception
     assert len(at.warning) == 1 and "max\\_loss\\_pct" in at.warning[0].value
-    assert any(m.label.startswith("Practice pot") for m in at.metric)
+    assert any(c.label.startswith("Practice pot") for c in cards(at))
 
 
 # ---- scenario values ---------------------------------------------------------------------------------------

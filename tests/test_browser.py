@@ -24,8 +24,10 @@ import pandas as pd
 import pytest
 from app_helpers import (
     ARTIFACTS,
+    CARD_VALUE,
     CHROMIUM,
     PROBE,
+    card,
     chromium_page,
     goto_view,
     metric_value,
@@ -84,8 +86,7 @@ def test_rate_change_in_a_real_browser():
         rate = page.get_by_role("spinbutton", name="Pot: £ per registered patient a year", exact=True)
         rate.fill("6")
         rate.press("Enter")
-        pot = page.locator('[data-testid="stMetric"]').filter(has_text="Practice pot 2014/15").first
-        expect(pot.locator('[data-testid="stMetricValue"]')).to_have_text("£3,886,062", timeout=30_000)
+        expect(card(page, "Practice pot 2014/15").locator(CARD_VALUE)).to_have_text("£3,886,062", timeout=30_000)
         page.wait_for_function("() => window.location.search.includes('pot.rate_per_head=6')", timeout=10_000)
         assert "edited: 1 change from guidance_default.yaml" in page.inner_text("body")
         settle(page, 0.0, need_change=False)

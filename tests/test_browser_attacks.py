@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 import pytest
-from app_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app, wait_for_app
+from app_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, metric_value, running_app, wait_for_app
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -99,8 +99,7 @@ def _second_session(browser, url: str, log: list[str], label: str) -> float:
         page.goto(url, wait_until="domcontentloaded")
         wait_for_app(page, timeout_ms=int(SECOND_SESSION_S * 1000))
         took = time.monotonic() - start
-        pot = page.locator('[data-testid="stMetric"]').filter(has_text="Practice pot").first
-        value = pot.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        value = metric_value(page, "Practice pot")
         log.append(f"{label}: a second session got its figures in {took:.1f} s (practice pot {value})")
         assert value == "£3,238,385"
         return took
@@ -155,8 +154,7 @@ def test_uploads_and_link_bombs_do_not_take_the_app_down(tmp_path):
                     log.append(f"{label}: refused in {time.monotonic() - start:.1f} s (\"{message[:80]}…\"); "
                                f"peak server {server:,.0f} MB, upload process {kids:,.0f} MB")
                     assert server < MAX_SERVER_MB and kids < MAX_SERVER_MB
-                    metric = first.locator('[data-testid="stMetric"]').filter(has_text="Practice pot").first
-                    assert metric.locator('[data-testid="stMetricValue"]').inner_text().strip() == "£3,238,385", \
+                    assert metric_value(first, "Practice pot") == "£3,238,385", \
                         "the first session keeps its figures (the good list)"
 
                 for label, query in (("the 867-character alias link bomb",

@@ -22,7 +22,7 @@ from papers.workbook import workbook_bytes
 from screen import charts
 from screen.assumptions import rate_text
 from screen.bars import TOP, net_change_caption, net_change_html
-from screen.cards import checks_short, guidance_cards, headline_cards, who_loses_cards
+from screen.cards import cards_html, checks_short, guidance_cards, headline_cards, who_loses_cards
 from screen.markdown import md_escape
 from screen.pages.widgets import csv_button, file_stub, first_paint, metric_cards, plot
 from screen.tables import checks_markdown, checks_table, years_table
@@ -37,8 +37,8 @@ def show(res: Results, y: int, meeting: bool, source: Source | None = None, pape
     for w in res.warnings:
         st.warning(md_escape(w))
     w = who_loses(res, y)
-    metric_cards(who_loses_cards(w, float(year_row(res, y)["pot"]), rate_text(res.scenario)), per_row=6,
-                 widths=[1, 1, 1.1, 2, 1.4, 1.45])
+    st.html(cards_html(who_loses_cards(w, float(year_row(res, y)["pot"]), rate_text(res.scenario)),
+                       widths=[0.8, 0.8, 0.85, 2, 1.5, 1.5], name=f"Who gains and who loses, {w.year}"))
     c1, c2 = st.columns([4, 1.4], vertical_alignment="bottom")
     n = len(res.practices[res.practices["year_index"] == y])
     many = n > 2 * TOP

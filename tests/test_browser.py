@@ -218,6 +218,9 @@ def test_meeting_mode_names_no_practice_anywhere():
         assert first_letters and all(re.fullmatch(r"Practice [A-Z]+", t) for t in first_letters)
         for name in views(page):
             show_view(page, name)
+            if name == "Uncertainty":   # the Monte Carlo and the tornado take a moment: scan them drawn
+                page.get_by_text("Tornado table: CSV").wait_for(timeout=120_000)
+                settle(page, now_ms(page), need_change=False)
             if name == "Overview":
                 open_expander(page, "How the net cost is made up")
                 open_expander(page, "Downloads: the whole run")
@@ -259,5 +262,5 @@ def test_meeting_mode_names_no_practice_anywhere():
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "meeting_leak_scan.json").write_text(json.dumps(
         {"scanned": scanned, "downloads": sorted(downloads), "leaks": leaks}, indent=1))
-    assert scanned["views"] >= 10 and scanned["charts"] >= 5 and scanned["downloads"] >= 8, scanned
+    assert scanned["views"] >= 10 and scanned["charts"] >= 10 and scanned["downloads"] >= 17, scanned
     assert not leaks, json.dumps(leaks, indent=1)

@@ -10,8 +10,9 @@ anonymised rows in letter order, not code order.
 Bands (:func:`band_practices`). A practice manager knows their own list size and LES income, and roughly
 their neighbours'; exact figures would find the row. So in meeting mode patients are shown to the nearest
 500 (patients aged 75+ to the nearest 100), LES money to the nearest £5,000, and each practice's other £
-figures to two significant figures. £ per patient stays exact (it is close to the rate for everyone and does
-not single a practice out). Localities and totals are not banded: they are not one practice.
+figures, £ per patient included, to two significant figures (an exact £ per patient beside a banded net
+change would give the list size back to within 1 %). Localities and totals are not banded: they are not
+one practice.
 
 Messages (:func:`anonymise_text`): any sentence shown in meeting mode has the list's codes and names
 replaced by the letters, and anything else that looks like a practice code hidden.
@@ -41,11 +42,13 @@ SIGNIFICANT = 2
 PATIENT_COLUMNS = {"list_size": PATIENT_BAND, "weighted_list": PATIENT_BAND, "over75": OVER75_BAND}
 LES_MONEY = ("les_lost", "les_gained")
 PRACTICE_MONEY = ("allocation", "new_money_share", "recycled_share", "protection", "net_change",
-                  "unfunded_commitment", "admissions_to_break_even")
+                  "unfunded_commitment", "admissions_to_break_even", "net_change_per_head", "allocation_per_head",
+                  "allocation_per_over75")
 
 BANDS_NOTE = ("Meeting mode: practices are shown as letters in a random order; patients to the nearest 500 "
               "(aged 75+ to the nearest 100), LES money to the nearest £5,000 and each practice's other £ "
-              "figures to two significant figures, so rows do not add up exactly. Totals are exact.")
+              "figures, per patient too, to two significant figures, so rows do not add up exactly. Totals are "
+              "exact.")
 """The sentence the screen shows under a table of banded practice figures."""
 
 CODE_PATTERN = re.compile(r"\b[A-Z][0-9]{5}\b")
@@ -146,7 +149,7 @@ def band_practices(df: pd.DataFrame) -> pd.DataFrame:
 
     >>> t = pd.DataFrame({"practice_code": ["Practice A"], "list_size": [8438.0], "over75": [721.0],
     ...                   "les_total": [12_345.0], "les_lost": [2_400.0], "net_change": [-22_745.0],
-    ...                   "net_change_per_head": [-2.7]})
+    ...                   "net_change_per_head": [-2.6954]})
     >>> [float(v) for v in band_practices(t).iloc[0, 1:]]
     [8500.0, 700.0, 10000.0, 0.0, -23000.0, -2.7]
 

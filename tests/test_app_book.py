@@ -286,3 +286,27 @@ def test_the_practice_view_puts_shortlisted_and_agreed_versions_beside_the_scena
         rows = run(nene, scenario).practices
         row = rows[(rows["practice_code"] == code) & (rows["year_index"] == 0)].iloc[0]
         assert formats.money(row["net_change"]) in html and formats.money(row["allocation"]) in html
+
+
+def test_a_saved_version_that_cannot_run_on_this_list_is_named_and_the_rest_still_compared(book_file):
+    """Compare and the practice view skip a chosen version the list cannot run (an LES scheme it lacks),
+    with a warning naming it, and still show the scenarios that run."""
+    nene = load_practices(NENE).practices
+    odd = Scenario().with_changes({"les.schemes": {"les_nope": {"action": "decommission"}}})
+    six = Scenario().with_changes({"pot.rate_per_head": 6.0})
+    with Book(book_file) as book:
+        bad = book.save("Odd", dump_scenario(odd), odd.name, practice_list_print(nene, NENE.name), {}, "Ann")
+        good = book.save("Six", dump_scenario(six), six.name, practice_list_print(nene, NENE.name), {}, "Ann")
+        for v in (bad, good):
+            book.set_status(v.id, "shortlisted", "Ann")
+    at = new_app()
+    at.session_state["compare_pick"] = ["__current__", f"book:{bad.id}", f"book:{good.id}"]
+    goto(at, "Compare")
+    assert any("Odd v1" in unescaped(w.value) and "cannot be run on this practice list" in w.value
+               and "les_nope" in unescaped(w.value) for w in at.warning)
+    columns = list(headlines_table(at).columns)    # the headline, the scenario on screen, then Six v1 only
+    assert len(columns) == 3 and columns[1].startswith("Current") and columns[2] == "Six v1"
+    at.session_state["practice_others"] = [f"book:{bad.id}", f"book:{good.id}"]
+    goto(at, "One practice")
+    assert any("Odd v1" in unescaped(w.value) and "cannot be run" in w.value for w in at.warning)
+    assert "2 scenarios side by side" in " ".join(m.value for m in at.markdown)

@@ -90,6 +90,21 @@ class Sampler:
         return max(s[1] for s in rows), max(s[2] for s in rows)
 
 
+def _upload_page(browser, url: str, pid: int, log: list[str]):
+    """A new session with its figures drawn and "Your own file" chosen: (page, its file input, the server's
+    memory in MB before any upload, also logged)."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_app(page)
+    time.sleep(1.0)
+    before = _rss_mb(pid)
+    log.append(f"server before: {before:,.0f} MB")
+    page.get_by_text("Your own file (CSV or Excel)").click()
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]').first
+    uploader.wait_for(state="attached", timeout=30_000)
+    return page, uploader, before
+
+
 def _second_session(browser, url: str, log: list[str], label: str) -> float:
     """A fresh session (its own browser context) loads the page; seconds until its figures show."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -134,15 +149,7 @@ def test_uploads_and_link_bombs_do_not_take_the_app_down(tmp_path):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             with Sampler(pid) as mem:
-                first = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-                first.goto(url, wait_until="domcontentloaded")
-                wait_for_app(first)
-                time.sleep(1.0)
-                before = _rss_mb(pid)
-                log.append(f"server before: {before:,.0f} MB")
-                first.get_by_text("Your own file (CSV or Excel)").click()
-                uploader = first.locator('[data-testid="stFileUploader"] input[type="file"]').first
-                uploader.wait_for(state="attached", timeout=30_000)
+                first, uploader, before = _upload_page(browser, url, pid, log)
                 for label, path in files.items():
                     start = time.monotonic()
                     uploader.set_input_files(str(path))
@@ -208,15 +215,7 @@ def test_large_good_uploads_give_their_memory_back(tmp_path):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             with Sampler(pid) as mem:
-                page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-                page.goto(url, wait_until="domcontentloaded")
-                wait_for_app(page)
-                time.sleep(1.0)
-                before = _rss_mb(pid)
-                log.append(f"server before: {before:,.0f} MB")
-                page.get_by_text("Your own file (CSV or Excel)").click()
-                uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]').first
-                uploader.wait_for(state="attached", timeout=30_000)
+                page, uploader, before = _upload_page(browser, url, pid, log)
                 for k, path in enumerate(lists):
                     start = time.monotonic()
                     uploader.set_input_files(str(path))

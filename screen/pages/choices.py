@@ -15,6 +15,7 @@ from model import scenario_edits
 from model.engine import EngineInputError
 from model.results import Results
 from model.scenario import Scenario, ScenarioError
+from screen.markdown import md_escape
 from screen.pages import book as options_book
 from screen.pages.cache import SCENARIO_DIR, file_scenario, run_model, scenario_label
 
@@ -54,3 +55,20 @@ def run_choice(item: str, list_id: str, frame: pd.DataFrame) -> tuple[Results, s
 
 RUN_ERRORS = (EngineInputError, ScenarioError, BookError, KeyError)
 """What :func:`run_choice` raises when a choice cannot be run (named on the page, never a traceback)."""
+
+
+def run_choices(items: list[str], labels: dict[str, str], list_id: str,
+                frame: pd.DataFrame) -> dict[str, Results]:
+    """The chosen scenarios (not the current one) run on the list in use: {item: results}, in order. One that
+    cannot be run is named in a warning and left out; a saved version's warning (another list) is shown."""
+    runs = {}
+    for item in items:
+        try:
+            r, warning = run_choice(item, list_id, frame)
+        except RUN_ERRORS as err:
+            st.warning(f"{md_escape(labels[item])} cannot be run on this practice list: {md_escape(str(err))}")
+            continue
+        if warning:
+            st.warning(md_escape(warning))
+        runs[item] = r
+    return runs

@@ -31,7 +31,7 @@ from screen.compare import (
 )
 from screen.markdown import md_escape
 from screen.pages.cache import DEFAULT_SCENARIO
-from screen.pages.choices import CURRENT, RUN_ERRORS, choices, run_choice
+from screen.pages.choices import CURRENT, choices, run_choices
 from screen.pages.meeting import aliases, for_papers
 from screen.pages.widgets import csv_button, plot, table
 from screen.tables import as_shown
@@ -59,19 +59,9 @@ def show(res: Results, scenario: Scenario, frame: pd.DataFrame, list_id: str, y:
     if len(picked) < 2:
         st.info("Pick at least two scenarios.")
         return
-    runs: list[Results] = []
-    for item in picked:
-        if item == CURRENT:
-            runs.append(dataclasses.replace(res, scenario=scenario.model_copy(update={"name": labels[CURRENT][:120]})))
-            continue
-        try:
-            r, warning = run_choice(item, list_id, frame)
-        except RUN_ERRORS as err:
-            st.warning(f"{md_escape(labels[item])} cannot be run on this practice list: {md_escape(str(err))}")
-            continue
-        if warning:
-            st.warning(md_escape(warning))
-        runs.append(r)
+    current = dataclasses.replace(res, scenario=scenario.model_copy(update={"name": labels[CURRENT][:120]}))
+    ran = {CURRENT: current, **run_choices([i for i in picked if i != CURRENT], labels, list_id, frame)}
+    runs: list[Results] = [ran[item] for item in picked if item in ran]
     if len(runs) < 2:
         return
     year = year_labels(runs[0])[min(y, len(year_labels(runs[0])) - 1)]

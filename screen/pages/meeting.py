@@ -33,9 +33,9 @@ def _on_switch() -> None:
 
 def switch() -> bool:
     """The meeting-mode switch and, when on, "Reshuffle letters" beside it; whether meeting mode is on."""
-    row = st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center")
     if first_paint():
         return bool(ss.get("meeting"))
+    row = st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center")
     on = row.toggle("Meeting mode", key="meeting", on_change=_on_switch,
                    help="Hides practice names and codes (Practice A, B, … in a new random order each meeting) in "
                         "every table, chart, message and download, shows list sizes and LES in bands, collapses "

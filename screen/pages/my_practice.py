@@ -23,7 +23,7 @@ from papers.pack import pack_pdf
 from papers.provenance import Source
 from screen import charts
 from screen.markdown import md_escape
-from screen.pages.choices import CURRENT, RUN_ERRORS, choices, run_choice
+from screen.pages.choices import CURRENT, choices, run_choices
 from screen.pages.meeting import for_screen
 from screen.pages.widgets import file_stub, slug
 from screen.practice import code_for_alias, practice_across, practice_by_year, practice_choices, practice_rows
@@ -60,16 +60,7 @@ def show(results: Results, shown: Results, y: int, meeting: bool, source: Source
     if code is None:
         st.info("Choose a practice to see it under these scenarios side by side.")
         return
-    runs = [shown]
-    for item in picked:
-        try:
-            r, warning = run_choice(item, list_id, frame)
-        except RUN_ERRORS as err:
-            st.warning(f"{md_escape(others[item])} cannot be run on this practice list: {md_escape(str(err))}")
-            continue
-        if warning:
-            st.warning(md_escape(warning))
-        runs.append(for_screen(r, meeting))
+    runs = [shown] + [for_screen(r, meeting) for r in run_choices(picked, others, list_id, frame).values()]
     runs[0] = dataclasses.replace(runs[0], scenario=runs[0].scenario.model_copy(
         update={"name": offered[CURRENT][:120]}))
     name = str(practice_rows(shown, code)["practice_name"].iloc[0])

@@ -7,28 +7,16 @@ Nene ≤ 2 s; 10,000 draws on all England < 60 s with bounded memory.
 
 from __future__ import annotations
 
-import gc
 import resource
 import sys
-import tracemalloc
 
-from common import ENGLAND, NENE, SCENARIOS, load, median_seconds, print_table
+from common import ENGLAND, NENE, SCENARIOS, load, median_seconds, peak_mb, print_table
 
 from model.analysis.breakeven import break_even_admissions_reduction, rate_for_max_loss  # noqa: E402
 from model.analysis.montecarlo import monte_carlo  # noqa: E402
 from model.analysis.sensitivity import Evaluator, default_assumptions, tornado  # noqa: E402
 from model.engine import prepare  # noqa: E402
 from model.scenario_files import load_scenario_file  # noqa: E402
-
-
-def peak_mb(fn) -> float:
-    """Peak memory traced (numpy buffers included) while `fn` runs, MB."""
-    gc.collect()
-    tracemalloc.start()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 1e6
 
 
 def main(quick: bool = False) -> None:

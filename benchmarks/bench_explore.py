@@ -14,10 +14,9 @@ import resource
 import statistics
 import sys
 import time
-import tracemalloc
 
 import numpy as np
-from common import ENGLAND, NENE, SCENARIOS, load, print_table
+from common import ENGLAND, NENE, SCENARIOS, load, peak_mb, print_table
 
 from model.analysis.explore import explore, option_scenario, parse_lever  # noqa: E402
 from model.engine import prepare, run  # noqa: E402
@@ -49,15 +48,6 @@ def timed(fn, repeats: int) -> tuple[float, float, object]:
         walls.append(time.perf_counter() - w)
         cpus.append(time.process_time() - c)
     return statistics.median(walls), statistics.median(cpus), out
-
-
-def peak_mb(fn) -> float:
-    gc.collect()
-    tracemalloc.start()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 1e6
 
 
 def main(quick: bool = False) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +36,16 @@ def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> t
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times), times
+
+
+def peak_mb(fn) -> float:
+    """Peak memory traced (numpy buffers included) while `fn` runs, MB."""
+    gc.collect()
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
 
 
 def print_table(rows: list[dict], title: str) -> None:
